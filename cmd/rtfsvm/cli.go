@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rtfsvm/rtfsvm"
+	"github.com/rtfsvm/rtfsvm/host"
+	"github.com/rtfsvm/rtfsvm/syntax"
+	"github.com/rtfsvm/rtfsvm/value"
+)
+
+// Exit statuses of the command's contract.
+const (
+	exitOK        = 0
+	exitError     = 1 // an uncaught RTFS error
+	exitUsage     = 2 // bad usage, read or compile error, unbound input
+	exitLimit     = 3 // a resource limit stopped the VM
+	exitDenied    = 4 // an uncaught policy denial
+	exitSuspended = 5
+)
+
+// usageError is bad usage: exit 2 with the message alone.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// Main runs the command and returns its exit status.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	status := exitOK
+	root := &cobra.Command{
+		Use:           "rtfsvm",
+		Short:         "Run RTFS plans in a sandbox",
+		Long:          "rtfsvm runs plans written in RTFS 2.0: every effect is a host call that the host may grant, refuse, record and replay.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().String("store", "./.rtfsvm", "directory of runs, the causal chain, checkpoints and caches")
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(runCommand(stdin, stdout, stderr, &status))
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
+	if err := root.Execute(); err != nil {
+		fmt.Fprintf(stderr, "%s\n", err)
+		if status == exitOK {
+			status = exitUsage
+		}
+	}
+	return status
+}
+
+type runFlags struct {
+	engine, env, config, runID, memory string
+	expr                               string
+	fuel                               int64
+	timeout                            time.Duration
+}
+
+func runCommand(stdin io.Reader, stdout, stderr io.Writer, status *int) *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run FILE.rtfs | - | -e EXPR",
+		Short: "Run a plan and print its value",
+		Long: `Run a plan and print its final value, in canonical form, on standard output.
+Progress and step events go to standard error.
+
+Exit status: 0 finished, 1 uncaught RTFS error, 2 usage, read or compile error,
+3 resource limit, 4 policy denial, 5 suspended waiting for a human.`,
+		Example: `  rtfsvm run examples/hello.rtfs
+  rtfsvm run -e '(+ 1 2)'
+  echo '(call :ccos.echo "hi")' | rtfsvm run -
+  rtfsvm run plan.rtfs --env '{:intent "summarise"}'`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if f.expr != "" && len(args) > 0 {
+				return usagef("run takes either a FILE or -e EXPR, not both")
+			}
+			if f.expr == "" && len(args) != 1 {
+				return usagef("run needs a FILE (or - for standard input) or -e EXPR")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			*status = runPlan(cmd.Context(), f, args, stdin, stdout, stderr)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.expr, "expr", "e", "", "run this expression instead of a file")
+	fl.StringVar(&f.engine, "engine", rtfsvm.DefaultEngine, "engine: wasm (the MicroVM) or interp (the reference interpreter)")
+	fl.StringVar(&f.env, "env", "{}", "initial environment, an RTFS map binding the plan's inputs")
+	fl.StringVar(&f.config, "config", "", "capabilities and policy file")
+	fl.StringVar(&f.runID, "run-id", "", "name of the run (generated when empty)")
+	fl.Int64Var(&f.fuel, "fuel", 1_000_000_000, "deterministic CPU budget")
+	fl.StringVar(&f.memory, "memory", "64MB", "linear-memory limit (64MB, 512KB)")
+	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "wall-clock limit (1s, 500ms)")
+	return cmd
+}
+
+func runPlan(ctx context.Context, f runFlags, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	file, src, err := readSource(f, args, stdin)
+	if err != nil {
+		return report(stderr, err)
+	}
+	env, err := parseEnv(f.env)
+	if err != nil {
+		return report(stderr, err)
+	}
+	memory, err := parseSize(f.memory)
+	if err != nil {
+		return report(stderr, err)
+	}
+	if f.fuel <= 0 {
+		return report(stderr, usagef("--fuel must be positive"))
+	}
+	if f.timeout <= 0 {
+		return report(stderr, usagef("--timeout must be positive"))
+	}
+	if f.config != "" {
+		fmt.Fprintf(stderr, "warning: --config is not supported yet; running with the built-in capabilities\n")
+	}
+	prog, err := rtfsvm.Load(file, src)
+	if err != nil {
+		return report(stderr, err)
+	}
+	v, err := rtfsvm.Run(ctx, prog, rtfsvm.Options{
+		Engine: f.engine, Env: env, Host: host.NewLocal(stderr),
+		Fuel: f.fuel, Memory: memory, Timeout: f.timeout,
+	})
+	if err != nil {
+		return report(stderr, err)
+	}
+	fmt.Fprintln(stdout, value.Print(v))
+	return exitOK
+}
+
+func readSource(f runFlags, args []string, stdin io.Reader) (file, src string, err error) {
+	if f.expr != "" {
+		return "-e", f.expr, nil
+	}
+	file = args[0]
+	var data []byte
+	if file == "-" {
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(file)
+	}
+	if err != nil {
+		return "", "", usagef("cannot read %s: %v", file, errors.Unwrap(err))
+	}
+	return file, string(data), nil
+}
+
+// parseEnv reads --env: an RTFS map of keyword to value, taken as data.
+func parseEnv(text string) (*value.Map, error) {
+	n, err := syntax.ReadOne("--env", text)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := syntax.Datum(n).(*value.Map)
+	if !ok {
+		return nil, usagef("--env must be a map such as {:intent \"x\"}, got %s", syntax.Print(n))
+	}
+	for _, e := range m.Entries() {
+		if _, ok := e.Key.(value.Keyword); !ok {
+			return nil, usagef("--env keys must be keywords, got %s", value.Print(e.Key))
+		}
+	}
+	return m, nil
+}
+
+// parseSize reads 64MB, 512KB, 1GB or a number of bytes.
+func parseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}}
+	t := strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		return 0, usagef("--memory: %q is not a size such as 64MB or 512KB", s)
+	}
+	return n * mult, nil
+}
+
+// report prints an error as the contract says and returns the exit status.
+func report(stderr io.Writer, err error) int {
+	var se *syntax.Error
+	var re *value.Error
+	var le *value.LimitError
+	var ue *usageError
+	switch {
+	case errors.As(err, &se):
+		fmt.Fprintf(stderr, "%s\n", se)
+		return exitUsage
+	case errors.As(err, &le):
+		fmt.Fprintf(stderr, "error: %s\n", value.Print(le.Limit))
+		return exitLimit
+	case errors.As(err, &re):
+		if re.ErrKind == value.ErrDenied {
+			fmt.Fprintf(stderr, "error: %s: %s: %s\n", value.Print(re.ErrKind), re.Capability, re.Message)
+			return exitDenied
+		}
+		fmt.Fprintf(stderr, "error: %s: %s\n", value.Print(re.ErrKind), re.Message)
+		if re.At != "" {
+			fmt.Fprintf(stderr, "  at %s\n", re.At)
+		}
+		return exitError
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "%s\n", ue)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "error: %v\n", err)
+	return exitUsage
+}

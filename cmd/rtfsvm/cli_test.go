@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Main(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestRunContract(t *testing.T) {
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan.rtfs")
+	if err := os.WriteFile(plan, []byte("(step \"s\" (call :ccos.echo (str \"hi \" who)))\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.rtfs")
+	if err := os.WriteFile(bad, []byte("(let [x 1]\n  (/ x 0))\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		stdin     string
+		args      []string
+		code      int
+		stdout    string
+		stderrHas []string
+		stderrNot string
+	}{
+		{name: "expression", args: []string{"run", "-e", "(+ 1 2)"}, code: 0, stdout: "3\n"},
+		{name: "stdin", stdin: "[1 2.0 \"x\"]", args: []string{"run", "-"}, code: 0, stdout: "[1 2.0 \"x\"]\n"},
+		{name: "file with env and steps", args: []string{"run", plan, "--env", `{:who "Ada"}`}, code: 0,
+			stdout: "\"hi Ada\"\n", stderrHas: []string{"step started: s", "step completed: s"}},
+		{name: "unbound input", args: []string{"run", plan}, code: 2,
+			stderrHas: []string{plan + ":1:39: who is not defined"}},
+		{name: "uncaught error", args: []string{"run", bad}, code: 1,
+			stderrHas: []string{"error: :error/division-by-zero: ", "  at " + bad + ":2:3"}},
+		{name: "read error", args: []string{"run", "-e", "(+ 1"}, code: 2, stderrHas: []string{"-e:1:1: unclosed"}},
+		{name: "compile error", args: []string{"run", "-e", "(loop [x 1] (+ 1 (recur x)))"}, code: 2,
+			stderrHas: []string{"-e:1:18: recur must be in tail position"}},
+		{name: "fuel", args: []string{"run", "-e", "(loop [] (recur))", "--fuel", "1000"}, code: 3,
+			stderrHas: []string{"error: :limit/fuel"}},
+		{name: "stack", args: []string{"run", "-e", "(defn f [n] (+ 1 (f n))) (f 1)"}, code: 3,
+			stderrHas: []string{"error: :limit/stack"}},
+		{name: "timeout", args: []string{"run", "-e", "(loop [] (recur))", "--timeout", "20ms"}, code: 3,
+			stderrHas: []string{"error: :limit/timeout"}},
+		{name: "thrown custom error", args: []string{"run", "-e", `(throw :my/oops "it broke" {:n 1})`}, code: 1,
+			stderrHas: []string{"error: :my/oops: it broke", "  at -e:1:1"}},
+		{name: "wasm engine not there yet", args: []string{"run", "-e", "1", "--engine", "wasm"}, code: 2,
+			stderrHas: []string{"wasm engine does not exist yet"}},
+		{name: "no file", args: []string{"run"}, code: 2, stderrHas: []string{"run needs a FILE"}},
+		{name: "missing file", args: []string{"run", filepath.Join(dir, "none.rtfs")}, code: 2, stderrHas: []string{"cannot read"}},
+		{name: "bad env", args: []string{"run", "-e", "1", "--env", "[1]"}, code: 2, stderrHas: []string{"--env must be a map"}},
+		{name: "bad memory", args: []string{"run", "-e", "1", "--memory", "lots"}, code: 2, stderrHas: []string{"--memory"}},
+		{name: "unknown flag", args: []string{"run", "-e", "1", "--nope"}, code: 2, stderrHas: []string{"unknown flag"}},
+		{name: "store and run id accepted", args: []string{"run", "-e", "1", "--store", dir, "--run-id", "r1"}, code: 0, stdout: "1\n"},
+		{name: "stdout holds only the value", args: []string{"run", "-e", `(step "x" 5)`}, code: 0, stdout: "5\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, tt.stdin, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tt.code, stderr)
+			}
+			if tt.code == 0 && stdout != tt.stdout {
+				t.Errorf("stdout %q, want %q", stdout, tt.stdout)
+			}
+			if tt.code != 0 && stdout != "" {
+				t.Errorf("stdout %q, want nothing on failure", stdout)
+			}
+			for _, s := range tt.stderrHas {
+				if !strings.Contains(stderr, s) {
+					t.Errorf("stderr %q does not contain %q", stderr, s)
+				}
+			}
+		})
+	}
+}
+
+func TestExamplesRun(t *testing.T) {
+	code, stdout, stderr := run(t, "", "run", "../../examples/hello.rtfs", "--env", `{:who "Ada"}`)
+	if code != 0 || stdout != "{:greeting \"Hello, Ada!\" :total 11}\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}

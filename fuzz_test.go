@@ -1,0 +1,34 @@
+package rtfsvm_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rtfsvm/rtfsvm"
+	"github.com/rtfsvm/rtfsvm/syntax"
+)
+
+// FuzzLoad: reading and resolving never panic, and every failure is a positioned
+// *syntax.Error. The conformance corpus seeds it.
+func FuzzLoad(f *testing.F) {
+	files, _ := filepath.Glob("testdata/conformance/*/*.rtfs")
+	for _, p := range files {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(string(data))
+		}
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		_, err := rtfsvm.Load("fuzz.rtfs", src)
+		if err == nil {
+			return
+		}
+		se, ok := err.(*syntax.Error)
+		if !ok {
+			t.Fatalf("error of type %T: %v", err, err)
+		}
+		if se.Pos.Line < 1 || se.Pos.Col < 1 {
+			t.Fatalf("error without a position: %v", err)
+		}
+	})
+}

@@ -1,0 +1,146 @@
+// Package host is the boundary between a running plan and the world: the requests a VM
+// sends when it performs an effect, and the interface of whatever answers them.
+package host
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/rtfsvm/rtfsvm/value"
+)
+
+// Request is one host call: (call cap args...).
+type Request struct {
+	Capability string
+	Args       []value.Value
+	StepPath   []string   // names of the enclosing steps, outermost first
+	Seq        int        // 1 for the run's first host call, then 2, 3, ...
+	Options    *value.Map // from the call's metadata (:timeout-ms, :idempotency-key), or nil
+}
+
+// Outcome is the result of one call of a batch.
+type Outcome struct {
+	Value value.Value
+	Err   error
+}
+
+// StepEvent reports a step starting or ending.
+type StepEvent struct {
+	Path   []string // the step's own name last
+	Phase  Phase
+	Result value.Value // when completed
+	Err    error       // when failed
+}
+
+type Phase uint8
+
+const (
+	StepStarted Phase = iota
+	StepCompleted
+	StepFailed
+)
+
+// Host answers a running plan. A capability error is returned as a *value.Error (the plan
+// can catch it); any other error stops the run.
+type Host interface {
+	Call(ctx context.Context, req *Request) (value.Value, error)
+	// Batch carries out the calls of a parallel form; outcomes are in request order.
+	Batch(ctx context.Context, reqs []*Request) []Outcome
+	Step(ctx context.Context, ev StepEvent) error
+	Checkpoint(ctx context.Context, name value.Value) error
+}
+
+// Capability carries out a call in Go.
+type Capability func(ctx context.Context, args []value.Value) (value.Value, error)
+
+// Local is a Host that runs Go capabilities in process and reports step events to a
+// writer. It is the command's default host and the base of test hosts.
+type Local struct {
+	mu   sync.RWMutex
+	caps map[string]Capability
+	// Events receives one line a step event; nil discards them.
+	Events io.Writer
+}
+
+// NewLocal makes a host with the built-in capabilities.
+func NewLocal(events io.Writer) *Local {
+	h := &Local{caps: map[string]Capability{}, Events: events}
+	for id, c := range Builtins {
+		h.caps[id] = c
+	}
+	return h
+}
+
+// Register adds or replaces a capability.
+func (h *Local) Register(id string, c Capability) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.caps[id] = c
+}
+
+func (h *Local) Call(ctx context.Context, req *Request) (value.Value, error) {
+	h.mu.RLock()
+	c, ok := h.caps[req.Capability]
+	h.mu.RUnlock()
+	if !ok {
+		return nil, &value.Error{ErrKind: value.ErrCapability, Capability: req.Capability,
+			Message: fmt.Sprintf("no provider for capability %s", req.Capability)}
+	}
+	v, err := c(ctx, req.Args)
+	if e, ok := err.(*value.Error); ok && e.Capability == "" {
+		e.Capability = req.Capability
+	}
+	return v, err
+}
+
+func (h *Local) Batch(ctx context.Context, reqs []*Request) []Outcome {
+	return RunBatch(ctx, h, reqs)
+}
+
+// RunBatch runs each request of a batch on its own goroutine.
+func RunBatch(ctx context.Context, h Host, reqs []*Request) []Outcome {
+	out := make([]Outcome, len(reqs))
+	var wg sync.WaitGroup
+	for i, req := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i].Value, out[i].Err = h.Call(ctx, req)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (h *Local) Step(_ context.Context, ev StepEvent) error {
+	if h.Events == nil {
+		return nil
+	}
+	name := strings.Join(ev.Path, " / ")
+	switch ev.Phase {
+	case StepStarted:
+		fmt.Fprintf(h.Events, "step started: %s\n", name)
+	case StepCompleted:
+		fmt.Fprintf(h.Events, "step completed: %s => %s\n", name, abbreviate(value.Print(ev.Result)))
+	case StepFailed:
+		fmt.Fprintf(h.Events, "step failed: %s: %v\n", name, ev.Err)
+	}
+	return nil
+}
+
+func (h *Local) Checkpoint(_ context.Context, name value.Value) error {
+	if h.Events != nil {
+		fmt.Fprintf(h.Events, "checkpoint: %s\n", value.Print(name))
+	}
+	return nil
+}
+
+func abbreviate(s string) string {
+	if len(s) > 200 {
+		return s[:197] + "..."
+	}
+	return s
+}

@@ -1,0 +1,66 @@
+// Package rtfsvm runs plans written in RTFS 2.0. It ties the stages together: syntax
+// reads a plan, resolve turns it into the IR, and an engine runs the IR against a host.
+// The rtfsvm command (cmd/rtfsvm) is a thin layer over this package.
+package rtfsvm
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rtfsvm/rtfsvm/host"
+	"github.com/rtfsvm/rtfsvm/interp"
+	"github.com/rtfsvm/rtfsvm/ir"
+	"github.com/rtfsvm/rtfsvm/resolve"
+	"github.com/rtfsvm/rtfsvm/stdlib"
+	"github.com/rtfsvm/rtfsvm/syntax"
+	"github.com/rtfsvm/rtfsvm/value"
+)
+
+// Engines.
+const (
+	EngineInterp = "interp" // the reference interpreter
+	EngineWasm   = "wasm"   // RTFS compiled to WebAssembly, run in a MicroVM
+)
+
+// Load reads and resolves a plan. Errors are *syntax.Error, with a position.
+func Load(file, src string) (*ir.Program, error) {
+	forms, err := syntax.Read(file, src)
+	if err != nil {
+		return nil, err
+	}
+	return resolve.Program(file, forms, stdlib.Lookup)
+}
+
+// Options configure one run.
+type Options struct {
+	Engine  string     // EngineInterp or EngineWasm; "" means the default engine
+	Env     *value.Map // the initial environment; nil is {}
+	Host    host.Host  // nil: a local host with the built-in capabilities
+	Fuel    int64      // 0: the default budget
+	Memory  int64      // linear-memory limit in bytes; 0: the default
+	Timeout time.Duration
+}
+
+// DefaultEngine is the engine used when Options.Engine is empty.
+const DefaultEngine = EngineInterp
+
+// Run runs a loaded plan to its value. Errors are *syntax.Error (an input left unbound),
+// *value.Error (an uncaught RTFS error), *value.LimitError, or an error of the host.
+func Run(ctx context.Context, prog *ir.Program, opts Options) (value.Value, error) {
+	if opts.Env == nil {
+		opts.Env = value.EmptyMap
+	}
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+		defer cancel()
+	}
+	switch opts.Engine {
+	case "", EngineInterp:
+		return interp.Compile(prog).Run(ctx, opts.Env, interp.Options{Host: opts.Host, Fuel: opts.Fuel})
+	case EngineWasm:
+		return nil, fmt.Errorf("the wasm engine does not exist yet: use --engine interp")
+	}
+	return nil, fmt.Errorf("unknown engine %q: use %s or %s", opts.Engine, EngineWasm, EngineInterp)
+}
