@@ -58,7 +58,7 @@ func Run(ctx context.Context, prog *ir.Program, opts Options) (value.Value, erro
 	}
 	switch opts.Engine {
 	case "", EngineInterp:
-		return interp.Compile(prog).Run(ctx, opts.Env, interp.Options{Host: opts.Host, Fuel: opts.Fuel})
+		return interp.Compile(prog).Run(ctx, opts.Env, interp.Options{Host: opts.Host, Fuel: opts.Fuel, Memory: opts.Memory})
 	case EngineWasm:
 		return nil, fmt.Errorf("the wasm engine does not exist yet: use --engine interp")
 	}

@@ -117,11 +117,17 @@ func (c *compiler) expr(e ir.Expr) code {
 			if err != nil {
 				return nil, err
 			}
-			vals, err := evalAll(fr, args)
-			if err != nil {
-				return nil, err
+			th := fr.th
+			base := th.sp
+			for _, a := range args {
+				v, err := a(fr)
+				if err != nil {
+					th.popTo(base)
+					return nil, err
+				}
+				th.push(v)
 			}
-			v, err := fr.th.Call(f, vals)
+			v, err := th.invoke(f, base)
 			if err != nil {
 				return nil, located(err, e)
 			}
@@ -294,24 +300,20 @@ func (c *compiler) letFns(e *ir.LetFns) code {
 func (c *compiler) callBuiltin(e *ir.CallBuiltin) code {
 	b, args := e.Builtin, c.exprs(e.Args)
 	fn := b.Fn
-	switch len(args) {
-	case 1:
-		a0 := args[0]
-		return func(fr *frame) (value.Value, error) {
-			x, err := a0(fr)
-			if err != nil {
-				return nil, err
-			}
-			if err := fr.th.Charge(1); err != nil {
-				return nil, err
-			}
-			v, err := fn(fr.th, []value.Value{x})
-			if err != nil {
-				return nil, located(err, e)
-			}
-			return v, nil
+	slow := func(fr *frame, base int) (value.Value, error) {
+		th := fr.th
+		if err := th.Charge(1); err != nil {
+			th.popTo(base)
+			return nil, err
 		}
-	case 2:
+		v, err := fn(th, th.stack[base:th.sp:th.sp])
+		th.popTo(base)
+		if err != nil {
+			return nil, located(err, e)
+		}
+		return v, nil
+	}
+	if fast := intFastPaths[b.Name]; fast != nil && len(args) == 2 {
 		a0, a1 := args[0], args[1]
 		return func(fr *frame) (value.Value, error) {
 			x, err := a0(fr)
@@ -322,30 +324,54 @@ func (c *compiler) callBuiltin(e *ir.CallBuiltin) code {
 			if err != nil {
 				return nil, err
 			}
-			if err := fr.th.Charge(1); err != nil {
-				return nil, err
+			if i, ok := x.(value.Int); ok {
+				if j, ok := y.(value.Int); ok {
+					if v, ok := fast(int64(i), int64(j)); ok {
+						if err := fr.th.Charge(1); err != nil {
+							return nil, err
+						}
+						return v, nil
+					}
+				}
 			}
-			v, err := fn(fr.th, []value.Value{x, y})
-			if err != nil {
-				return nil, located(err, e)
-			}
-			return v, nil
+			base := fr.th.sp
+			fr.th.push(x)
+			fr.th.push(y)
+			return slow(fr, base)
 		}
 	}
 	return func(fr *frame) (value.Value, error) {
-		vals, err := evalAll(fr, args)
-		if err != nil {
-			return nil, err
+		th := fr.th
+		base := th.sp
+		for _, a := range args {
+			v, err := a(fr)
+			if err != nil {
+				th.popTo(base)
+				return nil, err
+			}
+			th.push(v)
 		}
-		if err := fr.th.Charge(1); err != nil {
-			return nil, err
-		}
-		v, err := fn(fr.th, vals)
-		if err != nil {
-			return nil, located(err, e)
-		}
-		return v, nil
+		return slow(fr, base)
 	}
+}
+
+// intFastPaths compute the commonest library calls on two integers without the
+// general library path; they decline (false) when the result needs it, such as on
+// overflow, which the library then reports.
+var intFastPaths = map[string]func(a, b int64) (value.Value, bool){
+	"+": func(a, b int64) (value.Value, bool) {
+		s := a + b
+		return value.Int(s), (s > a) == (b > 0)
+	},
+	"-": func(a, b int64) (value.Value, bool) {
+		d := a - b
+		return value.Int(d), (d < a) == (b > 0)
+	},
+	"<":  func(a, b int64) (value.Value, bool) { return value.FromBool(a < b), true },
+	">":  func(a, b int64) (value.Value, bool) { return value.FromBool(a > b), true },
+	"<=": func(a, b int64) (value.Value, bool) { return value.FromBool(a <= b), true },
+	">=": func(a, b int64) (value.Value, bool) { return value.FromBool(a >= b), true },
+	"=":  func(a, b int64) (value.Value, bool) { return value.FromBool(a == b), true },
 }
 
 func (c *compiler) recurSlots(e *ir.Recur) []int {

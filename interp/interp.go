@@ -17,11 +17,15 @@ type Options struct {
 	Host     host.Host
 	Fuel     int64 // 0: DefaultFuel
 	MaxDepth int   // nested calls before :limit/stack; 0: DefaultMaxDepth
+	// Memory bounds each single value a library function builds, in bytes; 0:
+	// DefaultMemory. (Live data in the Go heap is not measured: see RATIONALE.md.)
+	Memory int64
 }
 
 const (
 	DefaultFuel     = 1_000_000_000
 	DefaultMaxDepth = 30_000
+	DefaultMemory   = 64 << 20
 	// clockEvery is how much fuel passes between two looks at the context, so that the
 	// wall clock is checked rarely rather than on every call.
 	clockEvery = 1 << 14
@@ -44,7 +48,10 @@ func (p *Program) Run(ctx context.Context, env *value.Map, opts Options) (value.
 	if err != nil {
 		return nil, err
 	}
-	th := &thread{ctx: ctx, host: opts.Host, globals: globals, fuel: opts.Fuel, maxDepth: opts.MaxDepth}
+	th := &thread{ctx: ctx, host: opts.Host, globals: globals, fuel: opts.Fuel, maxDepth: opts.MaxDepth, memory: opts.Memory}
+	if th.memory <= 0 {
+		th.memory = DefaultMemory
+	}
 	if th.fuel <= 0 {
 		th.fuel = DefaultFuel
 	}
@@ -55,7 +62,7 @@ func (p *Program) Run(ctx context.Context, env *value.Map, opts Options) (value.
 		th.host = host.NewLocal(nil)
 	}
 	th.untilClock = clockEvery
-	return th.callClosure(&closure{fn: p.top}, nil)
+	return th.enter(&closure{fn: p.top}, 0)
 }
 
 // thread is the state of one run.
@@ -67,8 +74,16 @@ type thread struct {
 	untilClock int64
 	depth      int
 	maxDepth   int
+	memory     int64
 	seq        int
 	steps      []string
+	// stack holds every frame's locals and the arguments being gathered for a call:
+	// a call's arguments are pushed where the callee's frame starts, so they are
+	// already in its parameter slots. Frames never outlive their call (closures copy
+	// what they capture), so the stack is reused without allocation.
+	stack  []value.Value
+	sp     int
+	frames []*frame // reused by depth
 }
 
 // Charge implements value.Caller.
@@ -83,6 +98,14 @@ func (th *thread) Charge(n int) error {
 		if th.ctx.Err() != nil {
 			return &value.LimitError{Limit: value.LimitTimeout}
 		}
+	}
+	return nil
+}
+
+// Allocate implements value.Caller.
+func (th *thread) Allocate(n int64) error {
+	if n > th.memory {
+		return &value.LimitError{Limit: value.LimitMemory}
 	}
 	return nil
 }
@@ -118,10 +141,41 @@ func (c *closure) FuncName() string { return c.fn.ir.Name }
 
 // Call implements value.Caller: it calls any callable value.
 func (th *thread) Call(fn value.Value, args []value.Value) (value.Value, error) {
+	base := th.sp
+	th.reserve(len(args))
+	copy(th.stack[base:], args)
+	th.sp += len(args)
+	return th.invoke(fn, base)
+}
+
+// reserve makes room for n more values above sp. Frames below keep the slices of the
+// old array they were given: each only ever reads and writes its own.
+func (th *thread) reserve(n int) {
+	if th.sp+n <= len(th.stack) {
+		return
+	}
+	grown := make([]value.Value, 2*(th.sp+n)+256)
+	copy(grown, th.stack[:th.sp])
+	th.stack = grown
+}
+
+// push appends an argument for the call being gathered.
+func (th *thread) push(v value.Value) {
+	if th.sp == len(th.stack) {
+		th.reserve(1)
+	}
+	th.stack[th.sp] = v
+	th.sp++
+}
+
+// invoke calls fn on the arguments th.stack[base:th.sp], and pops them.
+func (th *thread) invoke(fn value.Value, base int) (value.Value, error) {
 	switch f := fn.(type) {
 	case *closure:
-		return th.callClosure(f, args)
+		return th.enter(f, base)
 	case *value.Builtin:
+		args := th.stack[base:th.sp:th.sp]
+		defer th.popTo(base)
 		if !f.AcceptsArity(len(args)) {
 			return nil, value.ArityError(f.Name, len(args))
 		}
@@ -130,38 +184,67 @@ func (th *thread) Call(fn value.Value, args []value.Value) (value.Value, error) 
 		}
 		return f.Fn(th, args)
 	}
-	return callData(fn, args)
+	v, err := callData(fn, th.stack[base:th.sp])
+	th.popTo(base)
+	return v, err
 }
 
-func (th *thread) callClosure(c *closure, args []value.Value) (value.Value, error) {
+// popTo drops everything above base, clearing it so that the stack keeps nothing alive.
+func (th *thread) popTo(base int) {
+	clear(th.stack[base:th.sp])
+	th.sp = base
+}
+
+// enter runs closure c; its arguments are th.stack[base:th.sp].
+func (th *thread) enter(c *closure, base int) (value.Value, error) {
 	f := c.fn.ir
-	if len(args) < len(f.Params) || (f.Rest == ir.NoRest && len(args) > len(f.Params)) {
-		return nil, value.ArityError(f.Name, len(args))
+	argc := th.sp - base
+	if argc < len(f.Params) || (f.Rest == ir.NoRest && argc > len(f.Params)) {
+		th.popTo(base)
+		return nil, value.ArityError(f.Name, argc)
 	}
 	if err := th.Charge(1); err != nil {
+		th.popTo(base)
 		return nil, err
 	}
 	if th.depth >= th.maxDepth {
+		th.popTo(base)
 		return nil, &value.LimitError{Limit: value.LimitStack}
 	}
-	th.depth++
-	defer func() { th.depth-- }()
-	fr := &frame{locals: make([]value.Value, f.NumLocals), free: c.free, th: th}
-	for i, s := range f.Params {
-		fr.locals[s] = args[i]
-	}
+	var rest value.Value
 	if f.Rest != ir.NoRest {
-		if len(args) > len(f.Params) {
-			fr.locals[f.Rest] = value.NewList(args[len(f.Params):]...)
-		} else {
-			fr.locals[f.Rest] = value.Nil
+		rest = value.Nil
+		if argc > len(f.Params) {
+			rest = value.NewList(th.stack[base+len(f.Params) : th.sp]...)
 		}
+		clear(th.stack[base+len(f.Params) : th.sp])
+		th.sp = base + len(f.Params)
+	}
+	th.reserve(f.NumLocals - (th.sp - base))
+	locals := th.stack[base : base+f.NumLocals : base+f.NumLocals]
+	th.sp = base + f.NumLocals
+	if f.Rest != ir.NoRest {
+		locals[f.Rest] = rest
 	}
 	if f.SelfSlot >= 0 {
-		fr.locals[f.SelfSlot] = c
+		locals[f.SelfSlot] = c
 	}
+	if th.depth == len(th.frames) {
+		th.frames = append(th.frames, &frame{th: th})
+	}
+	fr := th.frames[th.depth]
+	fr.locals, fr.free = locals, c.free
+	th.depth++
+	v, err := th.runBody(c.fn, fr)
+	th.depth--
+	fr.locals, fr.free = nil, nil
+	th.popTo(base)
+	return v, err
+}
+
+func (th *thread) runBody(fn *function, fr *frame) (value.Value, error) {
 	for {
-		v, err := c.fn.body(fr)
+		v, err := fn.body(fr)
 		if err == errRecur {
 			if err := th.Charge(1); err != nil {
 				return nil, err
@@ -171,8 +254,8 @@ func (th *thread) callClosure(c *closure, args []value.Value) (value.Value, erro
 		if err != nil {
 			return nil, err
 		}
-		if f.ReturnType != nil {
-			if err := checkType(v, f.ReturnType, "return value of "+nameOr(f.Name)); err != nil {
+		if t := fn.ir.ReturnType; t != nil {
+			if err := checkType(v, t, "return value of "+nameOr(fn.ir.Name)); err != nil {
 				return nil, err
 			}
 		}

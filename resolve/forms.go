@@ -161,24 +161,31 @@ func (r *resolver) function(n *syntax.List, name string, forms []syntax.Node) *i
 	fs.fn = &ir.Fn{At: at(n), Name: name, Rest: ir.NoRest, SelfSlot: -1, ReturnType: ret}
 	r.fn = fs
 	r.block = &blockScope{parent: outerBlock, fn: fs, names: map[string]*binding{}}
-	if name != "" {
-		fs.fn.SelfSlot = r.bind(name)
-	}
-	// Every parameter gets a slot first, in order; patterns are destructured after.
+	// Parameters take the first slots, in order, so that an engine can lay the
+	// arguments down where the frame starts; the rest parameter follows them, then the
+	// function's own name. Patterns are destructured at the start of the body.
 	type pending struct {
 		p    param
 		slot int
 	}
 	var todo []pending
 	for _, p := range params.fixed {
-		s := r.paramSlot(p)
+		s := r.newSlot()
 		fs.fn.Params = append(fs.fn.Params, s)
 		todo = append(todo, pending{p, s})
 	}
 	if params.rest != nil {
-		s := r.paramSlot(*params.rest)
-		fs.fn.Rest = s
-		todo = append(todo, pending{*params.rest, s})
+		fs.fn.Rest = r.newSlot()
+		todo = append(todo, pending{*params.rest, fs.fn.Rest})
+	}
+	if name != "" {
+		fs.fn.SelfSlot = r.bind(name)
+	}
+	r.push() // parameters shadow the function's own name
+	for _, t := range todo {
+		if s, ok := t.p.pat.(*syntax.Symbol); ok && s.Name != "_" {
+			r.block.names[s.Name] = &binding{name: s.Name, slot: t.slot, fn: fs}
+		}
 	}
 	fs.recurArity = len(todo)
 	var build func(i int) ir.Expr
@@ -201,15 +208,6 @@ func (r *resolver) function(n *syntax.List, name string, forms []syntax.Node) *i
 	fs.fn.NumLocals = fs.numLocals
 	r.fn, r.block = outerFn, outerBlock
 	return fs.fn
-}
-
-// paramSlot gives a parameter its slot: a plain name is bound at once; a pattern gets an
-// anonymous slot that is destructured at the start of the body.
-func (r *resolver) paramSlot(p param) int {
-	if s, ok := p.pat.(*syntax.Symbol); ok && s.Name != "_" {
-		return r.bind(s.Name)
-	}
-	return r.newSlot()
 }
 
 func (r *resolver) let(n *syntax.List, tail bool) ir.Expr {

@@ -26,13 +26,21 @@ var arithFns = []*value.Builtin{
 	fn("ceil", 1, 1, floatFn("ceil", math.Ceil)),
 	fn("round", 1, 1, floatFn("round", math.Round)), // math.Round halves away from zero
 	fn("pow", 2, 2, binary("pow", pow)),
-	fn("=", 1, variadic, func(_ Caller, a []Value) (Value, error) { return value.FromBool(allEqual(a)), nil }),
-	fn("not=", 1, variadic, func(_ Caller, a []Value) (Value, error) { return value.FromBool(!allEqual(a)), nil }),
+	fn("=", 1, variadic, func(c Caller, a []Value) (Value, error) {
+		eq, err := allEqual(c, a)
+		return value.FromBool(eq), err
+	}),
+	fn("not=", 1, variadic, func(c Caller, a []Value) (Value, error) {
+		eq, err := allEqual(c, a)
+		return value.FromBool(!eq), err
+	}),
 	fn("<", 1, variadic, compareChain("<", func(c int) bool { return c < 0 })),
 	fn(">", 1, variadic, compareChain(">", func(c int) bool { return c > 0 })),
 	fn("<=", 1, variadic, compareChain("<=", func(c int) bool { return c <= 0 })),
 	fn(">=", 1, variadic, compareChain(">=", func(c int) bool { return c >= 0 })),
-	fn("compare", 2, 2, func(_ Caller, a []Value) (Value, error) { return value.Int(value.Compare(a[0], a[1])), nil }),
+	fn("compare", 2, 2, func(c Caller, a []Value) (Value, error) {
+		return value.Int(value.Compare(a[0], a[1])), charge(c, shallowSize(a[0], a[1]))
+	}),
 }
 
 // numOp is a binary numeric operation: integers with integers stay integers (the
@@ -397,11 +405,26 @@ func extremum(fn string, sign int) fnImpl {
 	}
 }
 
-func allEqual(args []Value) bool {
+func allEqual(c Caller, args []Value) (bool, error) {
 	for i := 1; i < len(args); i++ {
+		if err := charge(c, shallowSize(args[i-1], args[i])); err != nil {
+			return false, err
+		}
 		if !value.Equal(args[i-1], args[i]) {
-			return false
+			return false, nil
 		}
 	}
-	return true
+	return true, nil
+}
+
+// shallowSize estimates the work of comparing two values: the smaller of their top-level
+// sizes when both are collections. Nested elements are not counted: that would take a
+// walk as long as the comparison itself.
+func shallowSize(a, b Value) int {
+	if !isColl(a) || !isColl(b) {
+		return 0
+	}
+	n, _ := count("", a)
+	m, _ := count("", b)
+	return min(n, m)
 }

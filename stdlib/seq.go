@@ -129,23 +129,6 @@ func nonEmpty(xs []Value, err error) (Value, error) {
 
 func clamp(n, hi int) int { return min(max(n, 0), hi) }
 
-// maxElems bounds what a single library call may allocate; beyond it the call stops
-// with the memory limit even when the fuel budget would allow it.
-const maxElems = 1 << 27
-
-func memoryLimit() error { return &value.LimitError{Limit: value.LimitMemory} }
-
-// alloc meters n new elements before they are allocated.
-func alloc(c Caller, n int) error {
-	if n > maxElems {
-		if err := charge(c, n); err != nil {
-			return err
-		}
-		return memoryLimit()
-	}
-	return charge(c, n)
-}
-
 // nth looks up index i of a vector, list or string without copying it; other
 // seqables (sets, maps) go through seqOf. ok is false when i is out of range.
 func nth(c Caller, fn string, coll Value, i int) (v Value, ok bool, err error) {
@@ -336,7 +319,10 @@ func sortFn(c Caller, a []Value) (Value, error) {
 	if err := charge(c, sortCost(len(xs))); err != nil {
 		return nil, err
 	}
-	return vec(xs), mergeSort(xs, less)
+	if err := mergeSort(xs, less); err != nil {
+		return nil, err
+	}
+	return vec(xs), nil
 }
 
 func sortBy(c Caller, a []Value) (Value, error) {

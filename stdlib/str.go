@@ -3,6 +3,7 @@ package stdlib
 import (
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,12 +16,11 @@ import (
 var stringFns = []*value.Builtin{
 	fn("str", 0, variadic, func(c Caller, a []Value) (Value, error) { return joinStr(c, "", a) }),
 	fn("pr-str", 0, variadic, func(c Caller, a []Value) (Value, error) {
-		parts := make([]string, len(a))
+		parts := make([]Value, len(a))
 		for i, v := range a {
-			parts[i] = value.Print(v)
+			parts[i] = value.String(value.Print(v))
 		}
-		s := strings.Join(parts, " ")
-		return value.String(s), charge(c, len(s))
+		return joinStr(c, " ", parts)
 	}),
 	fn("subs", 2, 3, subs),
 	fn("string-length", 1, 1, func(c Caller, a []Value) (Value, error) {
@@ -120,16 +120,27 @@ func strTest(name string, f func(s, t string) bool) *value.Builtin {
 	})
 }
 
-// joinStr concatenates the values as str does, with sep between them.
+// joinStr concatenates the values as str does, with sep between them. The pieces are
+// measured and metered first: they may all share one long string.
 func joinStr(c Caller, sep string, vs []Value) (Value, error) {
-	var b strings.Builder
-	for i, v := range vs {
-		if i > 0 {
-			b.WriteString(sep)
-		}
-		b.WriteString(value.Str(v))
+	if len(sep) > 0 && len(vs) > maxBytes/len(sep) {
+		return nil, memoryLimit()
 	}
-	return value.String(b.String()), charge(c, b.Len())
+	parts := make([]string, len(vs))
+	size := len(sep) * max(len(vs)-1, 0)
+	for i, v := range vs {
+		parts[i] = value.Str(v)
+		if size += len(parts[i]); size > maxBytes {
+			return nil, memoryLimit()
+		}
+	}
+	if err := c.Allocate(int64(size)); err != nil {
+		return nil, err
+	}
+	if err := charge(c, size); err != nil {
+		return nil, err
+	}
+	return value.String(strings.Join(parts, sep)), nil
 }
 
 // localName is the part of a keyword or symbol after its namespace (the first '/').
@@ -273,14 +284,14 @@ func replace(c Caller, a []Value) (Value, error) {
 		}
 		size += n * grow
 	}
+	if err := c.Allocate(int64(size)); err != nil {
+		return nil, err
+	}
 	if err := charge(c, size); err != nil {
 		return nil, err
 	}
 	return value.String(strings.ReplaceAll(s[0], s[1], s[2])), nil
 }
-
-// maxBytes bounds the size of a string a single library call may build.
-const maxBytes = 1 << 30
 
 // regexps caches compiled patterns: plans tend to use a few patterns many times.
 var regexps struct {
@@ -296,8 +307,9 @@ func compileRE(fn, pattern string, whole bool) (*regexp.Regexp, error) {
 		key = `^(?:` + pattern + `)\z`
 	}
 	regexps.Lock()
-	defer regexps.Unlock()
-	if re, ok := regexps.m[key]; ok {
+	re, ok := regexps.m[key]
+	regexps.Unlock()
+	if ok {
 		return re, nil
 	}
 	if _, err := regexp.Compile(pattern); err != nil { // report errors in the user's pattern
@@ -307,10 +319,12 @@ func compileRE(fn, pattern string, whole bool) (*regexp.Regexp, error) {
 	if err != nil {
 		return nil, invalid(fn, "bad regular expression: %v", err)
 	}
+	regexps.Lock()
 	if regexps.m == nil || len(regexps.m) >= 256 {
-		regexps.m = map[string]*regexp.Regexp{}
+		regexps.m = map[string]*regexp.Regexp{} // crude, but bounds the cache
 	}
 	regexps.m[key] = re
+	regexps.Unlock()
 	return re, nil
 }
 
@@ -431,7 +445,10 @@ func format(c Caller, a []Value) (Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			fmt.Fprintf(&b, spec+"f", x)
+			if prec == "" {
+				p = 6
+			}
+			b.WriteString(padNumber(flags, w, fixed(x, p), math.Signbit(x) && !math.IsNaN(x)))
 		default:
 			return nil, invalid("format", "unsupported verb %q", spec+string(verb))
 		}
@@ -446,4 +463,77 @@ func digitsAt(s string, i int) (string, int) {
 		j++
 	}
 	return s[i:j], j
+}
+
+// fixed writes |x| with prec digits after the point. It rounds the shortest decimal form
+// of x half up, as Java's Formatter (and so Clojure's format) does: (format "%.1f" 0.15)
+// is "0.2" and (format "%.2f" 2.675) is "2.68", though neither is a tie in binary.
+func fixed(x float64, prec int) string {
+	switch {
+	case math.IsNaN(x):
+		return "NaN"
+	case math.IsInf(x, 0):
+		return "Infinity"
+	}
+	mant, expText, _ := strings.Cut(strconv.FormatFloat(math.Abs(x), 'e', -1, 64), "e")
+	digits := []byte(strings.Replace(mant, ".", "", 1))
+	exp, _ := strconv.Atoi(expText)
+	point := exp + 1 // the value is 0.digits times 10**point
+	if x == 0 {
+		digits, point = nil, 1
+	}
+	if keep := point + prec; keep < len(digits) {
+		up := keep >= 0 && digits[keep] >= '5'
+		digits = digits[:max(keep, 0)]
+		if up {
+			i := len(digits) - 1
+			for ; i >= 0 && digits[i] == '9'; i-- {
+				digits[i] = '0'
+			}
+			if i >= 0 {
+				digits[i]++
+			} else {
+				digits, point = append([]byte{'1'}, digits...), point+1
+			}
+		}
+	}
+	var intPart, frac string
+	switch {
+	case point <= 0:
+		intPart, frac = "0", strings.Repeat("0", -point)+string(digits)
+	case point >= len(digits):
+		intPart = string(digits) + strings.Repeat("0", point-len(digits))
+	default:
+		intPart, frac = string(digits[:point]), string(digits[point:])
+	}
+	if len(frac) < prec {
+		frac += strings.Repeat("0", prec-len(frac))
+	}
+	if prec == 0 {
+		return intPart
+	}
+	return intPart + "." + frac[:prec]
+}
+
+// padNumber adds the sign and the padding that the flags (- + space 0) and width ask for.
+func padNumber(flags string, width int, digits string, negative bool) string {
+	sign := ""
+	switch {
+	case negative:
+		sign = "-"
+	case strings.Contains(flags, "+"):
+		sign = "+"
+	case strings.Contains(flags, " "):
+		sign = " "
+	}
+	pad := width - len(sign) - len(digits)
+	switch {
+	case pad <= 0:
+		return sign + digits
+	case strings.Contains(flags, "-"):
+		return sign + digits + strings.Repeat(" ", pad)
+	case strings.Contains(flags, "0") && digits[0] >= '0' && digits[0] <= '9':
+		return sign + strings.Repeat("0", pad) + digits
+	}
+	return strings.Repeat(" ", pad) + sign + digits
 }

@@ -2,170 +2,208 @@ package value
 
 import "math/bits"
 
-// hamt is a persistent hash array mapped trie: the shared core of Map and Set. Updates
-// copy only the path from the root to the changed entry.
+// hamt is a persistent hash array mapped trie in the CHAMP layout (Steindorfer and
+// Vinju): each node keeps its entries and its child nodes in two arrays indexed by two
+// bitmaps, so that an update copies the path from the root to the change and no more,
+// and inner nodes stay small (a pointer a child). It is the shared core of Map and Set.
 type hamt struct {
 	root  *hnode
 	count int
 }
 
 type hnode struct {
-	bitmap    uint32
-	collision bool // every slot is a leaf with the same hash; bitmap is unused
-	slots     []hslot
+	datamap, nodemap uint32
+	entries          []hentry // in bit order of datamap; every entry of a collision node
+	nodes            []*hnode // in bit order of nodemap
+	collision        bool     // all entries share one 64-bit hash; bitmaps unused
 }
 
-type hslot struct {
-	sub  *hnode // non-nil for an inner slot
-	hash uint64
-	key  Value
-	val  Value
-}
+type hentry struct{ key, val Value }
 
-const hbits = 5
+const (
+	hbits     = 5
+	maxShift  = 64 // past the last 5-bit chunk of the hash: only collision nodes remain
+	chunkMask = 1<<hbits - 1
+)
+
+func chunk(hash uint64, shift uint) uint32 { return 1 << ((hash >> shift) & chunkMask) }
+
+func index(bitmap, bit uint32) int { return bits.OnesCount32(bitmap & (bit - 1)) }
 
 func (h hamt) get(k Value) (Value, bool) {
-	if h.root == nil {
+	n := h.root
+	if n == nil {
 		return nil, false
 	}
 	hash := Hash(k)
-	n := h.root
 	for shift := uint(0); ; shift += hbits {
 		if n.collision {
-			for _, s := range n.slots {
-				if s.hash == hash && Equal(s.key, k) {
-					return s.val, true
+			for _, e := range n.entries {
+				if Equal(e.key, k) {
+					return e.val, true
 				}
 			}
 			return nil, false
 		}
-		bit := uint32(1) << ((hash >> shift) & 31)
-		if n.bitmap&bit == 0 {
+		bit := chunk(hash, shift)
+		switch {
+		case n.datamap&bit != 0:
+			e := &n.entries[index(n.datamap, bit)]
+			if Equal(e.key, k) {
+				return e.val, true
+			}
+			return nil, false
+		case n.nodemap&bit != 0:
+			n = n.nodes[index(n.nodemap, bit)]
+		default:
 			return nil, false
 		}
-		s := &n.slots[bits.OnesCount32(n.bitmap&(bit-1))]
-		if s.sub != nil {
-			n = s.sub
-			continue
-		}
-		if s.hash == hash && Equal(s.key, k) {
-			return s.val, true
-		}
-		return nil, false
 	}
 }
 
 func (h hamt) assoc(k, v Value) hamt {
-	leaf := hslot{hash: Hash(k), key: k, val: v}
-	if h.root == nil {
-		return hamt{root: &hnode{bitmap: 1 << (leaf.hash & 31), slots: []hslot{leaf}}, count: 1}
+	root := h.root
+	if root == nil {
+		root = &hnode{}
 	}
-	root, added := h.root.assoc(leaf, 0)
+	n, added := root.assoc(hentry{k, v}, Hash(k), 0)
 	if added {
-		return hamt{root: root, count: h.count + 1}
+		return hamt{root: n, count: h.count + 1}
 	}
-	return hamt{root: root, count: h.count}
+	return hamt{root: n, count: h.count}
 }
 
-func (n *hnode) assoc(leaf hslot, shift uint) (*hnode, bool) {
+func (n *hnode) assoc(e hentry, hash uint64, shift uint) (*hnode, bool) {
 	if n.collision {
-		slots := append([]hslot(nil), n.slots...)
-		for i, s := range slots {
-			if Equal(s.key, leaf.key) {
-				slots[i] = leaf
-				return &hnode{collision: true, slots: slots}, false
+		for i, old := range n.entries {
+			if Equal(old.key, e.key) {
+				c := n.copy()
+				c.entries[i] = e
+				return c, false
 			}
 		}
-		return &hnode{collision: true, slots: append(slots, leaf)}, true
+		c := n.copy()
+		c.entries = append(c.entries, e)
+		return c, true
 	}
-	bit := uint32(1) << ((leaf.hash >> shift) & 31)
-	idx := bits.OnesCount32(n.bitmap & (bit - 1))
-	if n.bitmap&bit == 0 {
-		slots := make([]hslot, len(n.slots)+1)
-		copy(slots, n.slots[:idx])
-		slots[idx] = leaf
-		copy(slots[idx+1:], n.slots[idx:])
-		return &hnode{bitmap: n.bitmap | bit, slots: slots}, true
-	}
-	slots := append([]hslot(nil), n.slots...)
-	s := slots[idx]
-	added := false
+	bit := chunk(hash, shift)
 	switch {
-	case s.sub != nil:
-		slots[idx].sub, added = s.sub.assoc(leaf, shift+hbits)
-	case s.hash == leaf.hash && Equal(s.key, leaf.key):
-		slots[idx] = leaf
-	default:
-		slots[idx] = hslot{sub: merge(s, leaf, shift+hbits)}
-		added = true
+	case n.datamap&bit != 0:
+		i := index(n.datamap, bit)
+		old := n.entries[i]
+		c := n.copy()
+		if Equal(old.key, e.key) {
+			c.entries[i] = e
+			return c, false
+		}
+		// Two keys meet in this slot: they move down into a new child.
+		sub := pair(old, Hash(old.key), e, hash, shift+hbits)
+		c.entries = append(c.entries[:i], c.entries[i+1:]...)
+		c.datamap &^= bit
+		c.nodemap |= bit
+		j := index(c.nodemap, bit)
+		c.nodes = insertAt(c.nodes, j, sub)
+		return c, true
+	case n.nodemap&bit != 0:
+		j := index(n.nodemap, bit)
+		sub, added := n.nodes[j].assoc(e, hash, shift+hbits)
+		c := n.copy()
+		c.nodes[j] = sub
+		return c, added
 	}
-	return &hnode{bitmap: n.bitmap, slots: slots}, added
+	c := n.copy()
+	c.datamap |= bit
+	c.entries = insertAt(c.entries, index(c.datamap, bit), e)
+	return c, true
 }
 
-// merge makes the node that holds two leaves whose hashes agree below shift.
-func merge(a, b hslot, shift uint) *hnode {
-	if a.hash == b.hash || shift >= 64 {
-		return &hnode{collision: true, slots: []hslot{a, b}}
+// pair makes the node that holds two entries whose hashes agree below shift.
+func pair(a hentry, ha uint64, b hentry, hb uint64, shift uint) *hnode {
+	if shift >= maxShift {
+		return &hnode{collision: true, entries: []hentry{a, b}}
 	}
-	ia, ib := (a.hash>>shift)&31, (b.hash>>shift)&31
-	if ia == ib {
-		return &hnode{bitmap: 1 << ia, slots: []hslot{{sub: merge(a, b, shift+hbits)}}}
+	ba, bb := chunk(ha, shift), chunk(hb, shift)
+	if ba == bb {
+		return &hnode{nodemap: ba, nodes: []*hnode{pair(a, ha, b, hb, shift+hbits)}}
 	}
-	if ia > ib {
+	if ba > bb {
 		a, b = b, a
 	}
-	return &hnode{bitmap: 1<<ia | 1<<ib, slots: []hslot{a, b}}
+	return &hnode{datamap: ba | bb, entries: []hentry{a, b}}
+}
+
+func (n *hnode) copy() *hnode {
+	c := *n
+	c.entries = append(make([]hentry, 0, len(n.entries)+1), n.entries...)
+	if len(n.nodes) > 0 {
+		c.nodes = append([]*hnode(nil), n.nodes...)
+	}
+	return &c
+}
+
+func insertAt[T any](s []T, i int, x T) []T {
+	var zero T
+	s = append(s, zero)
+	copy(s[i+1:], s[i:])
+	s[i] = x
+	return s
 }
 
 func (h hamt) dissoc(k Value) hamt {
 	if h.root == nil {
 		return h
 	}
-	root, removed := h.root.dissoc(Hash(k), k, 0)
+	root, removed := h.root.dissoc(k, Hash(k), 0)
 	if !removed {
 		return h
 	}
 	return hamt{root: root, count: h.count - 1}
 }
 
-// dissoc returns the node without k (nil when it becomes empty) and whether k was there.
-func (n *hnode) dissoc(hash uint64, k Value, shift uint) (*hnode, bool) {
+// dissoc returns the node without k and whether k was there. A child left with a single
+// entry and no children is folded into its parent, so that equal maps have equal shapes
+// whatever their history.
+func (n *hnode) dissoc(k Value, hash uint64, shift uint) (*hnode, bool) {
 	if n.collision {
-		for i, s := range n.slots {
-			if Equal(s.key, k) {
-				if len(n.slots) == 1 {
-					return nil, true
-				}
-				slots := append(append([]hslot(nil), n.slots[:i]...), n.slots[i+1:]...)
-				return &hnode{collision: true, slots: slots}, true
+		for i, e := range n.entries {
+			if Equal(e.key, k) {
+				c := n.copy()
+				c.entries = append(c.entries[:i], c.entries[i+1:]...)
+				return c, true
 			}
 		}
 		return n, false
 	}
-	bit := uint32(1) << ((hash >> shift) & 31)
-	if n.bitmap&bit == 0 {
-		return n, false
-	}
-	idx := bits.OnesCount32(n.bitmap & (bit - 1))
-	s := n.slots[idx]
-	if s.sub != nil {
-		sub, removed := s.sub.dissoc(hash, k, shift+hbits)
+	bit := chunk(hash, shift)
+	switch {
+	case n.datamap&bit != 0:
+		i := index(n.datamap, bit)
+		if !Equal(n.entries[i].key, k) {
+			return n, false
+		}
+		c := n.copy()
+		c.entries = append(c.entries[:i], c.entries[i+1:]...)
+		c.datamap &^= bit
+		return c, true
+	case n.nodemap&bit != 0:
+		j := index(n.nodemap, bit)
+		sub, removed := n.nodes[j].dissoc(k, hash, shift+hbits)
 		if !removed {
 			return n, false
 		}
-		if sub != nil {
-			slots := append([]hslot(nil), n.slots...)
-			slots[idx].sub = sub
-			return &hnode{bitmap: n.bitmap, slots: slots}, true
+		c := n.copy()
+		if len(sub.nodes) == 0 && len(sub.entries) == 1 {
+			// Pull the last entry of the child up into this node.
+			c.nodes = append(c.nodes[:j], c.nodes[j+1:]...)
+			c.nodemap &^= bit
+			c.datamap |= bit
+			c.entries = insertAt(c.entries, index(c.datamap, bit), sub.entries[0])
+			return c, true
 		}
-	} else if s.hash != hash || !Equal(s.key, k) {
-		return n, false
+		c.nodes[j] = sub
+		return c, true
 	}
-	if len(n.slots) == 1 {
-		return nil, true
-	}
-	slots := append(append([]hslot(nil), n.slots[:idx]...), n.slots[idx+1:]...)
-	return &hnode{bitmap: n.bitmap &^ bit, slots: slots}, true
+	return n, false
 }
 
 // each visits every entry in trie order (not the total order) until f returns false.
@@ -173,13 +211,13 @@ func (n *hnode) each(f func(k, v Value) bool) bool {
 	if n == nil {
 		return true
 	}
-	for i := range n.slots {
-		s := &n.slots[i]
-		if s.sub != nil {
-			if !s.sub.each(f) {
-				return false
-			}
-		} else if !f(s.key, s.val) {
+	for _, e := range n.entries {
+		if !f(e.key, e.val) {
+			return false
+		}
+	}
+	for _, sub := range n.nodes {
+		if !sub.each(f) {
 			return false
 		}
 	}

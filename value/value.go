@@ -132,6 +132,9 @@ type Caller interface {
 	Call(fn Value, args []Value) (Value, error)
 	// Charge consumes n units of fuel; it fails with a *LimitError when the budget is spent.
 	Charge(n int) error
+	// Allocate announces a new value of about n bytes, before it is built; it fails
+	// with the memory limit when the engine cannot hold it.
+	Allocate(n int64) error
 }
 
 // Builtin is a library function implemented in Go.

@@ -161,13 +161,16 @@ func TestMapModel(t *testing.T) {
 
 func TestHashCollisions(t *testing.T) {
 	// Keys with the same hash must still be told apart.
-	a, b := hslot{hash: 7, key: Int(1), val: Int(10)}, hslot{hash: 7, key: Int(2), val: Int(20)}
-	h := hamt{root: merge(a, b, 0), count: 2}
-	if n := h.root; !n.collision {
-		t.Fatal("equal hashes must make a collision node")
+	a, b := hentry{Int(1), Int(10)}, hentry{Int(2), Int(20)}
+	h := hamt{root: pair(a, 7, b, 7, 0), count: 2}
+	n := h.root
+	for !n.collision {
+		if len(n.nodes) != 1 {
+			t.Fatal("equal hashes must lead down to a collision node")
+		}
+		n = n.nodes[0]
 	}
-	h2 := h.dissoc(Int(1))
-	if _, ok := h2.get(Int(1)); ok || h2.count != 1 {
-		t.Error("dissoc from a collision node failed")
+	if len(n.entries) != 2 {
+		t.Fatalf("collision node holds %d entries, want 2", len(n.entries))
 	}
 }
