@@ -36,6 +36,22 @@ func (c *compiler) exprs(es []ir.Expr) []code {
 	return out
 }
 
+// pushArgs evaluates arguments onto the stack, where the callee's frame will start, and
+// returns that place.
+func pushArgs(fr *frame, args []code) (int, error) {
+	th := fr.th
+	base := th.sp
+	for _, a := range args {
+		v, err := a(fr)
+		if err != nil {
+			th.popTo(base)
+			return 0, err
+		}
+		th.push(v)
+	}
+	return base, nil
+}
+
 // evalAll evaluates argument code in order.
 func evalAll(fr *frame, cs []code) ([]value.Value, error) {
 	vals := make([]value.Value, len(cs))
@@ -117,17 +133,11 @@ func (c *compiler) expr(e ir.Expr) code {
 			if err != nil {
 				return nil, err
 			}
-			th := fr.th
-			base := th.sp
-			for _, a := range args {
-				v, err := a(fr)
-				if err != nil {
-					th.popTo(base)
-					return nil, err
-				}
-				th.push(v)
+			base, err := pushArgs(fr, args)
+			if err != nil {
+				return nil, err
 			}
-			v, err := th.invoke(f, base)
+			v, err := fr.th.invoke(f, base)
 			if err != nil {
 				return nil, located(err, e)
 			}
@@ -341,15 +351,9 @@ func (c *compiler) callBuiltin(e *ir.CallBuiltin) code {
 		}
 	}
 	return func(fr *frame) (value.Value, error) {
-		th := fr.th
-		base := th.sp
-		for _, a := range args {
-			v, err := a(fr)
-			if err != nil {
-				th.popTo(base)
-				return nil, err
-			}
-			th.push(v)
+		base, err := pushArgs(fr, args)
+		if err != nil {
+			return nil, err
 		}
 		return slow(fr, base)
 	}
