@@ -1,9 +1,11 @@
 package rtfsvm_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rtfsvm/rtfsvm"
 	"github.com/rtfsvm/rtfsvm/syntax"
@@ -19,6 +21,9 @@ func FuzzLoad(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, src string) {
+		// A hang is a failure too: the fuzzer has no time limit of its own.
+		watchdog := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("Load hangs on %q", src)) })
+		defer watchdog.Stop()
 		_, err := rtfsvm.Load("fuzz.rtfs", src)
 		if err == nil {
 			return
