@@ -1,0 +1,282 @@
+package wasm
+
+// X is an expression: code that leaves its value(s) on the operand stack. Expressions
+// compose like the code they stand for, so a runtime routine can be written as
+//
+//	f.If(LtU32(i, n), func() { f.Return(Load64(addr, 8)) }, nil)
+//
+// Constants are C32, C64 and CF64; the value types are I32, I64 and F64.
+type X func(f *Func)
+
+// Emit writes an expression (or statement) into the body.
+func (f *Func) Emit(xs ...X) {
+	for _, x := range xs {
+		x(f)
+	}
+}
+
+// Constants.
+
+func C32(v int32) X   { return func(f *Func) { f.op(opI32Const); f.s64(int64(v)) } }
+func CU32(v uint32) X { return C32(int32(v)) }
+func C64(v int64) X   { return func(f *Func) { f.op(opI64Const); f.s64(v) } }
+func CF64(v float64) X {
+	return func(f *Func) {
+		f.op(opF64Const)
+		var b [8]byte
+		putU64(b[:], f64bits(v))
+		f.body.Write(b[:])
+	}
+}
+
+// Variables.
+
+func (l Local) Get() X { return func(f *Func) { f.opU32(opLocalGet, l.Index) } }
+
+// Set assigns x to the local.
+func (f *Func) Set(l Local, x X) { x(f); f.opU32(opLocalSet, l.Index) }
+
+// Tee assigns x to the local and keeps the value.
+func Tee(l Local, x X) X { return func(f *Func) { x(f); f.opU32(opLocalTee, l.Index) } }
+
+// GlobalRef is a global variable of the module.
+type GlobalRef struct {
+	Index uint32
+	Type  ValType
+}
+
+// AddGlobal declares a global.
+func (m *Module) AddGlobal(t ValType, mutable bool, init int64) GlobalRef {
+	m.Globals = append(m.Globals, Global{t, mutable, init})
+	return GlobalRef{uint32(len(m.Globals) - 1), t}
+}
+
+func (g GlobalRef) Get() X { return func(f *Func) { f.opU32(opGlobalGet, g.Index) } }
+
+// SetGlobal assigns x to a global.
+func (f *Func) SetGlobal(g GlobalRef, x X) { x(f); f.opU32(opGlobalSet, g.Index) }
+
+// Operators.
+
+// Op applies an instruction to its operands.
+func Op(opcode byte, args ...X) X {
+	return func(f *Func) {
+		for _, a := range args {
+			a(f)
+		}
+		f.op(opcode)
+	}
+}
+
+func Add32(a, b X) X  { return Op(I32Add, a, b) }
+func Sub32(a, b X) X  { return Op(I32Sub, a, b) }
+func Mul32(a, b X) X  { return Op(I32Mul, a, b) }
+func And32(a, b X) X  { return Op(I32And, a, b) }
+func Or32(a, b X) X   { return Op(I32Or, a, b) }
+func Shl32(a, b X) X  { return Op(I32Shl, a, b) }
+func ShrU32(a, b X) X { return Op(I32ShrU, a, b) }
+func Eq32(a, b X) X   { return Op(I32Eq, a, b) }
+func Ne32(a, b X) X   { return Op(I32Ne, a, b) }
+func LtU32(a, b X) X  { return Op(I32LtU, a, b) }
+func LeU32(a, b X) X  { return Op(I32LeU, a, b) }
+func GtU32(a, b X) X  { return Op(I32GtU, a, b) }
+func GeU32(a, b X) X  { return Op(I32GeU, a, b) }
+func LtS32(a, b X) X  { return Op(I32LtS, a, b) }
+func GeS32(a, b X) X  { return Op(I32GeS, a, b) }
+func Eqz32(a X) X     { return Op(I32Eqz, a) }
+func Add64(a, b X) X  { return Op(I64Add, a, b) }
+func Sub64(a, b X) X  { return Op(I64Sub, a, b) }
+func Mul64(a, b X) X  { return Op(I64Mul, a, b) }
+func And64(a, b X) X  { return Op(I64And, a, b) }
+func Or64(a, b X) X   { return Op(I64Or, a, b) }
+func Xor64(a, b X) X  { return Op(I64Xor, a, b) }
+func Shl64(a, b X) X  { return Op(I64Shl, a, b) }
+func ShrS64(a, b X) X { return Op(I64ShrS, a, b) }
+func ShrU64(a, b X) X { return Op(I64ShrU, a, b) }
+func Eq64(a, b X) X   { return Op(I64Eq, a, b) }
+func Ne64(a, b X) X   { return Op(I64Ne, a, b) }
+func LtS64(a, b X) X  { return Op(I64LtS, a, b) }
+func GtS64(a, b X) X  { return Op(I64GtS, a, b) }
+func LeS64(a, b X) X  { return Op(I64LeS, a, b) }
+func GeS64(a, b X) X  { return Op(I64GeS, a, b) }
+func Eqz64(a X) X     { return Op(I64Eqz, a) }
+
+// Wrap is the low 32 bits of an i64; Extend widens an unsigned i32.
+func Wrap(a X) X    { return Op(I32WrapI64, a) }
+func ExtendU(a X) X { return Op(I64ExtendI32U, a) }
+func ExtendS(a X) X { return Op(I64ExtendI32S, a) }
+
+// Memory. Addresses are i32; offsets are constant and added to the address.
+
+func load(opcode byte, align uint32, addr X, offset uint32) X {
+	return func(f *Func) {
+		addr(f)
+		f.op(opcode)
+		f.u32(align)
+		f.u32(offset)
+	}
+}
+
+func Load64(addr X, offset uint32) X    { return load(I64Load, 3, addr, offset) }
+func Load32(addr X, offset uint32) X    { return load(I32Load, 2, addr, offset) }
+func Load8U(addr X, offset uint32) X    { return load(I32Load8U, 0, addr, offset) }
+func Load16U(addr X, offset uint32) X   { return load(I32Load16U, 1, addr, offset) }
+func LoadF64(addr X, offset uint32) X   { return load(F64Load, 3, addr, offset) }
+func Load32U64(addr X, offset uint32) X { return load(I64Load32U, 2, addr, offset) }
+
+func (f *Func) store(opcode byte, align uint32, addr X, offset uint32, v X) {
+	addr(f)
+	v(f)
+	f.op(opcode)
+	f.u32(align)
+	f.u32(offset)
+}
+
+func (f *Func) Store64(addr X, offset uint32, v X)  { f.store(I64Store, 3, addr, offset, v) }
+func (f *Func) Store32(addr X, offset uint32, v X)  { f.store(I32Store, 2, addr, offset, v) }
+func (f *Func) Store8(addr X, offset uint32, v X)   { f.store(I32Store8, 0, addr, offset, v) }
+func (f *Func) StoreF64(addr X, offset uint32, v X) { f.store(F64Store, 3, addr, offset, v) }
+
+// MemoryCopy copies n bytes from src to dst (regions may overlap).
+func (f *Func) MemoryCopy(dst, src, n X) {
+	dst(f)
+	src(f)
+	n(f)
+	f.op(opPrefixFC)
+	f.u32(10)
+	f.op(0)
+	f.op(0)
+}
+
+// MemoryFill sets n bytes at dst to the low byte of v.
+func (f *Func) MemoryFill(dst, v, n X) {
+	dst(f)
+	v(f)
+	n(f)
+	f.op(opPrefixFC)
+	f.u32(11)
+	f.op(0)
+}
+
+// MemorySize is the memory's size in pages.
+func MemorySize() X { return func(f *Func) { f.op(opMemorySize); f.op(0) } }
+
+// MemoryGrow grows memory by n pages and yields the old size, or -1.
+func MemoryGrow(n X) X { return func(f *Func) { n(f); f.op(opMemoryGrow); f.op(0) } }
+
+// Calls.
+
+// Call calls a function of the module (or an import).
+func Call(callee *Func, args ...X) X {
+	return func(f *Func) {
+		for _, a := range args {
+			a(f)
+		}
+		f.opU32(opCall, callee.Index)
+	}
+}
+
+// CallIndirect calls entry index of the table with signature t.
+func CallIndirect(t FuncType, index X, args ...X) X {
+	return func(f *Func) {
+		for _, a := range args {
+			a(f)
+		}
+		index(f)
+		f.opU32(opCallIndirect, f.module.Type(t))
+		f.u32(0)
+	}
+}
+
+// Select is cond ? a : b, evaluating both.
+func Select(a, b, cond X) X { return Op(opSelect, a, b, cond) }
+
+// Statements.
+
+// Do evaluates x and drops its value.
+func (f *Func) Do(x X) { x(f); f.op(opDrop) }
+
+// Exec evaluates x, which leaves nothing on the stack (a call of a function without
+// results).
+func (f *Func) Exec(x X) { x(f) }
+
+// Return returns x (or nothing).
+func (f *Func) Return(xs ...X) {
+	for _, x := range xs {
+		x(f)
+	}
+	f.op(opReturn)
+}
+
+// Unreachable traps.
+func (f *Func) Unreachable() { f.op(opUnreachable) }
+
+func blockType(f *Func, results []ValType) {
+	switch len(results) {
+	case 0:
+		f.op(0x40)
+	case 1:
+		f.op(byte(results[0]))
+	default:
+		f.u32(f.module.Type(FuncType{nil, results}))
+	}
+}
+
+// If runs then when cond (an i32) is non-zero, else els (which may be nil).
+func (f *Func) If(cond X, then func(), els func()) {
+	cond(f)
+	f.op(opIf)
+	f.op(0x40)
+	f.depth++
+	then()
+	if els != nil {
+		f.op(opElse)
+		els()
+	}
+	f.depth--
+	f.op(opEnd)
+}
+
+// IfX is an if-expression with results of the given types.
+func IfX(results []ValType, cond X, then, els func(f *Func)) X {
+	return func(f *Func) {
+		cond(f)
+		f.op(opIf)
+		blockType(f, results)
+		f.depth++
+		then(f)
+		f.op(opElse)
+		els(f)
+		f.depth--
+		f.op(opEnd)
+	}
+}
+
+// Block runs body; a Br to its label jumps past the block's end.
+func (f *Func) Block(body func(exit Label)) {
+	f.op(opBlock)
+	f.op(0x40)
+	f.depth++
+	body(Label{f.depth})
+	f.depth--
+	f.op(opEnd)
+}
+
+// Loop runs body once; a Br to its label starts the body again.
+func (f *Func) Loop(body func(again Label)) {
+	f.op(opLoop)
+	f.op(0x40)
+	f.depth++
+	body(Label{f.depth})
+	f.depth--
+	f.op(opEnd)
+}
+
+// Br branches to a label.
+func (f *Func) Br(l Label) { f.opU32(opBr, uint32(f.depth-l.depth)) }
+
+// BrIf branches to a label when cond is non-zero.
+func (f *Func) BrIf(l Label, cond X) { cond(f); f.opU32(opBrIf, uint32(f.depth-l.depth)) }
+
+// Result marks the end of a function body that leaves its value on the stack.
+func (f *Func) Result(x X) { x(f) }

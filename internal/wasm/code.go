@@ -1,0 +1,224 @@
+package wasm
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+)
+
+// Func is a function of the module; its body is written through the builder methods.
+type Func struct {
+	Name      string
+	Type      FuncType
+	TypeIndex uint32
+	Index     uint32 // the function index (imports count first)
+	locals    []ValType
+	body      bytes.Buffer
+	depth     int // open blocks, for relative branch depths
+	module    *Module
+}
+
+// Local is a parameter or local variable.
+type Local struct {
+	Index uint32
+	Type  ValType
+}
+
+// Label is a branch target: an enclosing block or loop.
+type Label struct{ depth int }
+
+// NewFunc adds a function to the module. Every import must be added before.
+func (m *Module) NewFunc(name string, params, results []ValType) *Func {
+	t := FuncType{params, results}
+	f := &Func{Name: name, Type: t, TypeIndex: m.Type(t), module: m,
+		Index: uint32(len(m.Imports) + len(m.Funcs))}
+	m.Funcs = append(m.Funcs, f)
+	return f
+}
+
+// ImportFunc adds an imported function and returns its index. It must come before any
+// NewFunc, since imports take the first function indices.
+func (m *Module) ImportFunc(module, name string, params, results []ValType) *Func {
+	if len(m.Funcs) > 0 {
+		panic("wasm: imports must be added before functions")
+	}
+	t := FuncType{params, results}
+	ti := m.Type(t)
+	m.Imports = append(m.Imports, Import{module, name, ti})
+	return &Func{Name: module + "." + name, Type: t, TypeIndex: ti, Index: uint32(len(m.Imports) - 1), module: m}
+}
+
+// Param is parameter i.
+func (f *Func) Param(i int) Local { return Local{uint32(i), f.Type.Params[i]} }
+
+// NewLocal declares a local variable.
+func (f *Func) NewLocal(t ValType) Local {
+	f.locals = append(f.locals, t)
+	return Local{uint32(len(f.Type.Params) + len(f.locals) - 1), t}
+}
+
+func (f *Func) encodeBody() ([]byte, error) {
+	if f.depth != 0 {
+		return nil, fmt.Errorf("%d blocks left open", f.depth)
+	}
+	var b bytes.Buffer
+	// Locals, run-length encoded by type.
+	var runs []struct {
+		n uint32
+		t ValType
+	}
+	for _, t := range f.locals {
+		if len(runs) > 0 && runs[len(runs)-1].t == t {
+			runs[len(runs)-1].n++
+		} else {
+			runs = append(runs, struct {
+				n uint32
+				t ValType
+			}{1, t})
+		}
+	}
+	writeU32(&b, uint32(len(runs)))
+	for _, r := range runs {
+		writeU32(&b, r.n)
+		b.WriteByte(byte(r.t))
+	}
+	b.Write(f.body.Bytes())
+	b.WriteByte(0x0b)
+	return b.Bytes(), nil
+}
+
+// Raw emission, used by the builder.
+
+func (f *Func) op(o byte)              { f.body.WriteByte(o) }
+func (f *Func) u32(v uint32)           { writeU32(&f.body, v) }
+func (f *Func) s64(v int64)            { writeS64(&f.body, v) }
+func (f *Func) opU32(o byte, v uint32) { f.op(o); f.u32(v) }
+
+// Opcodes the builder uses.
+const (
+	opUnreachable  = 0x00
+	opNop          = 0x01
+	opBlock        = 0x02
+	opLoop         = 0x03
+	opIf           = 0x04
+	opElse         = 0x05
+	opEnd          = 0x0b
+	opBr           = 0x0c
+	opBrIf         = 0x0d
+	opBrTable      = 0x0e
+	opReturn       = 0x0f
+	opCall         = 0x10
+	opCallIndirect = 0x11
+	opDrop         = 0x1a
+	opSelect       = 0x1b
+	opLocalGet     = 0x20
+	opLocalSet     = 0x21
+	opLocalTee     = 0x22
+	opGlobalGet    = 0x23
+	opGlobalSet    = 0x24
+	opI32Const     = 0x41
+	opI64Const     = 0x42
+	opF64Const     = 0x44
+	opMemorySize   = 0x3f
+	opMemoryGrow   = 0x40
+	opPrefixFC     = 0xfc
+)
+
+// Memory access opcodes.
+const (
+	I32Load    = 0x28
+	I64Load    = 0x29
+	F64Load    = 0x2b
+	I32Load8U  = 0x2d
+	I32Load16U = 0x2f
+	I64Load32U = 0x35
+	I32Store   = 0x36
+	I64Store   = 0x37
+	F64Store   = 0x39
+	I32Store8  = 0x3a
+	I64Store32 = 0x3e
+)
+
+// Numeric opcodes, named as in the specification.
+const (
+	I32Eqz            = 0x45
+	I32Eq             = 0x46
+	I32Ne             = 0x47
+	I32LtS            = 0x48
+	I32LtU            = 0x49
+	I32GtS            = 0x4a
+	I32GtU            = 0x4b
+	I32LeS            = 0x4c
+	I32LeU            = 0x4d
+	I32GeS            = 0x4e
+	I32GeU            = 0x4f
+	I64Eqz            = 0x50
+	I64Eq             = 0x51
+	I64Ne             = 0x52
+	I64LtS            = 0x53
+	I64LtU            = 0x54
+	I64GtS            = 0x55
+	I64GtU            = 0x56
+	I64LeS            = 0x57
+	I64LeU            = 0x58
+	I64GeS            = 0x59
+	I64GeU            = 0x5a
+	F64Eq             = 0x61
+	F64Ne             = 0x62
+	F64Lt             = 0x63
+	F64Gt             = 0x64
+	F64Le             = 0x65
+	F64Ge             = 0x66
+	I32Clz            = 0x67
+	I32Ctz            = 0x68
+	I32Popcnt         = 0x69
+	I32Add            = 0x6a
+	I32Sub            = 0x6b
+	I32Mul            = 0x6c
+	I32DivS           = 0x6d
+	I32DivU           = 0x6e
+	I32RemS           = 0x6f
+	I32RemU           = 0x70
+	I32And            = 0x71
+	I32Or             = 0x72
+	I32Xor            = 0x73
+	I32Shl            = 0x74
+	I32ShrS           = 0x75
+	I32ShrU           = 0x76
+	I32Rotl           = 0x77
+	I64Clz            = 0x79
+	I64Add            = 0x7c
+	I64Sub            = 0x7d
+	I64Mul            = 0x7e
+	I64DivS           = 0x7f
+	I64DivU           = 0x80
+	I64RemS           = 0x81
+	I64RemU           = 0x82
+	I64And            = 0x83
+	I64Or             = 0x84
+	I64Xor            = 0x85
+	I64Shl            = 0x86
+	I64ShrS           = 0x87
+	I64ShrU           = 0x88
+	I64Rotl           = 0x89
+	F64Abs            = 0x99
+	F64Neg            = 0x9a
+	F64Ceil           = 0x9b
+	F64Floor          = 0x9c
+	F64Trunc          = 0x9d
+	F64Nearest        = 0x9e
+	F64Sqrt           = 0x9f
+	F64Add            = 0xa0
+	F64Sub            = 0xa1
+	F64Mul            = 0xa2
+	F64Div            = 0xa3
+	I32WrapI64        = 0xa7
+	I64ExtendI32S     = 0xac
+	I64ExtendI32U     = 0xad
+	I64TruncF64S      = 0xb0
+	F64ConvertI64S    = 0xb9
+	I64ReinterpretF64 = 0xbd
+	F64ReinterpretI64 = 0xbf
+)
+
+func f64bits(v float64) uint64 { return math.Float64bits(v) }

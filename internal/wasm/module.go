@@ -1,0 +1,304 @@
+// Package wasm writes WebAssembly binary modules (core 2.0). Module holds the sections;
+// Code is a function body being written, with one method an instruction; builder.go
+// layers a structured builder on top so that generated runtime routines read like code.
+package wasm
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+)
+
+// ValType is a value type.
+type ValType byte
+
+const (
+	I32 ValType = 0x7f
+	I64 ValType = 0x7e
+	F32 ValType = 0x7d
+	F64 ValType = 0x7c
+)
+
+func (t ValType) String() string {
+	switch t {
+	case I32:
+		return "i32"
+	case I64:
+		return "i64"
+	case F32:
+		return "f32"
+	case F64:
+		return "f64"
+	}
+	return fmt.Sprintf("valtype(%#x)", byte(t))
+}
+
+// FuncType is a function signature.
+type FuncType struct {
+	Params, Results []ValType
+}
+
+func (t FuncType) key() string { return fmt.Sprint(t.Params, t.Results) }
+
+// Import is an imported function (the only kind of import rtfsvm modules have).
+type Import struct {
+	Module, Name string
+	Type         uint32 // type index
+}
+
+// Global is a mutable or constant global with a constant initial value.
+type Global struct {
+	Type    ValType
+	Mutable bool
+	Init    int64 // for I32/I64; F64 globals use math.Float64bits
+}
+
+// Export names a function, memory or global.
+type Export struct {
+	Name  string
+	Kind  ExportKind
+	Index uint32
+}
+
+type ExportKind byte
+
+const (
+	ExportFunc   ExportKind = 0
+	ExportTable  ExportKind = 1
+	ExportMemory ExportKind = 2
+	ExportGlobal ExportKind = 3
+)
+
+// Data is an active data segment placed at a fixed address of memory 0.
+type Data struct {
+	Offset uint32
+	Bytes  []byte
+}
+
+// Module is a module under construction. Function indices count imports first.
+type Module struct {
+	Types     []FuncType
+	typeIndex map[string]uint32
+	Imports   []Import
+	Funcs     []*Func // defined functions, in index order after the imports
+	// Table lists function indices for call_indirect, as one element segment at 0.
+	Table      []uint32
+	MinPages   uint32
+	MaxPages   uint32 // 0: no maximum
+	Globals    []Global
+	Exports    []Export
+	Datas      []Data
+	Start      *uint32
+	CustomName string // written as a custom section "rtfsvm" when not empty
+	CustomData []byte
+}
+
+// Type returns the index of a signature, adding it when new.
+func (m *Module) Type(t FuncType) uint32 {
+	if m.typeIndex == nil {
+		m.typeIndex = map[string]uint32{}
+	}
+	k := t.key()
+	if i, ok := m.typeIndex[k]; ok {
+		return i
+	}
+	i := uint32(len(m.Types))
+	m.Types = append(m.Types, t)
+	m.typeIndex[k] = i
+	return i
+}
+
+// Encode writes the binary module.
+func (m *Module) Encode() ([]byte, error) {
+	var out bytes.Buffer
+	out.Write([]byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00})
+	section := func(id byte, body []byte) {
+		out.WriteByte(id)
+		writeU32(&out, uint32(len(body)))
+		out.Write(body)
+	}
+	if m.CustomName != "" {
+		var b bytes.Buffer
+		writeName(&b, m.CustomName)
+		b.Write(m.CustomData)
+		section(0, b.Bytes())
+	}
+	// Type section.
+	var b bytes.Buffer
+	writeU32(&b, uint32(len(m.Types)))
+	for _, t := range m.Types {
+		b.WriteByte(0x60)
+		writeU32(&b, uint32(len(t.Params)))
+		for _, p := range t.Params {
+			b.WriteByte(byte(p))
+		}
+		writeU32(&b, uint32(len(t.Results)))
+		for _, r := range t.Results {
+			b.WriteByte(byte(r))
+		}
+	}
+	section(1, b.Bytes())
+	if len(m.Imports) > 0 {
+		b.Reset()
+		writeU32(&b, uint32(len(m.Imports)))
+		for _, im := range m.Imports {
+			writeName(&b, im.Module)
+			writeName(&b, im.Name)
+			b.WriteByte(0x00)
+			writeU32(&b, im.Type)
+		}
+		section(2, b.Bytes())
+	}
+	b.Reset()
+	writeU32(&b, uint32(len(m.Funcs)))
+	for _, f := range m.Funcs {
+		writeU32(&b, f.TypeIndex)
+	}
+	section(3, b.Bytes())
+	if len(m.Table) > 0 {
+		b.Reset()
+		writeU32(&b, 1)
+		b.WriteByte(0x70) // funcref
+		b.WriteByte(0x01)
+		writeU32(&b, uint32(len(m.Table)))
+		writeU32(&b, uint32(len(m.Table)))
+		section(4, b.Bytes())
+	}
+	b.Reset()
+	writeU32(&b, 1)
+	if m.MaxPages > 0 {
+		b.WriteByte(0x01)
+		writeU32(&b, m.MinPages)
+		writeU32(&b, m.MaxPages)
+	} else {
+		b.WriteByte(0x00)
+		writeU32(&b, m.MinPages)
+	}
+	section(5, b.Bytes())
+	if len(m.Globals) > 0 {
+		b.Reset()
+		writeU32(&b, uint32(len(m.Globals)))
+		for _, g := range m.Globals {
+			b.WriteByte(byte(g.Type))
+			if g.Mutable {
+				b.WriteByte(1)
+			} else {
+				b.WriteByte(0)
+			}
+			switch g.Type {
+			case I32:
+				b.WriteByte(0x41)
+				writeS64(&b, int64(int32(g.Init)))
+			case I64:
+				b.WriteByte(0x42)
+				writeS64(&b, g.Init)
+			case F64:
+				b.WriteByte(0x44)
+				var f [8]byte
+				putU64(f[:], uint64(g.Init))
+				b.Write(f[:])
+			default:
+				return nil, fmt.Errorf("wasm: global of type %s", g.Type)
+			}
+			b.WriteByte(0x0b)
+		}
+		section(6, b.Bytes())
+	}
+	if len(m.Exports) > 0 {
+		b.Reset()
+		writeU32(&b, uint32(len(m.Exports)))
+		for _, e := range m.Exports {
+			writeName(&b, e.Name)
+			b.WriteByte(byte(e.Kind))
+			writeU32(&b, e.Index)
+		}
+		section(7, b.Bytes())
+	}
+	if m.Start != nil {
+		b.Reset()
+		writeU32(&b, *m.Start)
+		section(8, b.Bytes())
+	}
+	if len(m.Table) > 0 {
+		b.Reset()
+		writeU32(&b, 1)
+		b.WriteByte(0x00) // active, table 0, funcref
+		b.WriteByte(0x41)
+		writeS64(&b, 0)
+		b.WriteByte(0x0b)
+		writeU32(&b, uint32(len(m.Table)))
+		for _, fi := range m.Table {
+			writeU32(&b, fi)
+		}
+		section(9, b.Bytes())
+	}
+	if len(m.Datas) > 0 {
+		b.Reset()
+		writeU32(&b, uint32(len(m.Datas)))
+		section(12, b.Bytes()) // data count, for bulk memory validation
+	}
+	b.Reset()
+	writeU32(&b, uint32(len(m.Funcs)))
+	for _, f := range m.Funcs {
+		body, err := f.encodeBody()
+		if err != nil {
+			return nil, fmt.Errorf("wasm: function %s: %w", f.Name, err)
+		}
+		writeU32(&b, uint32(len(body)))
+		b.Write(body)
+	}
+	section(10, b.Bytes())
+	if len(m.Datas) > 0 {
+		b.Reset()
+		writeU32(&b, uint32(len(m.Datas)))
+		for _, d := range m.Datas {
+			b.WriteByte(0x00)
+			b.WriteByte(0x41)
+			writeS64(&b, int64(int32(d.Offset)))
+			b.WriteByte(0x0b)
+			writeU32(&b, uint32(len(d.Bytes)))
+			b.Write(d.Bytes)
+		}
+		section(11, b.Bytes())
+	}
+	return out.Bytes(), nil
+}
+
+func writeU32(b *bytes.Buffer, v uint32) {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if v != 0 {
+			b.WriteByte(c | 0x80)
+			continue
+		}
+		b.WriteByte(c)
+		return
+	}
+}
+
+func writeS64(b *bytes.Buffer, v int64) {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
+			b.WriteByte(c)
+			return
+		}
+		b.WriteByte(c | 0x80)
+	}
+}
+
+func writeName(b *bytes.Buffer, s string) {
+	writeU32(b, uint32(len(s)))
+	b.WriteString(s)
+}
+
+func putU64(p []byte, v uint64) {
+	for i := 0; i < 8; i++ {
+		p[i] = byte(v >> (8 * i))
+	}
+}
+
+// F64Bits is the Init of an F64 global.
+func F64Bits(f float64) int64 { return int64(math.Float64bits(f)) }
