@@ -226,7 +226,7 @@ func (r *resolver) let(n *syntax.List, tail bool) ir.Expr {
 		}
 		// A maximal run of fn bindings forms one mutually recursive group.
 		j := i
-		for j < len(specs) && isFnBinding(specs[j]) {
+		for j < len(specs) && r.isFnBinding(specs[j]) {
 			j++
 		}
 		if j > i {
@@ -239,8 +239,11 @@ func (r *resolver) let(n *syntax.List, tail bool) ir.Expr {
 	return build(0)
 }
 
-func isFnBinding(s bindingSpec) bool {
-	if _, ok := s.pat.(*syntax.Symbol); !ok || s.typ != nil {
+// isFnBinding reports whether a binding's value is an fn form (one that still means fn:
+// neither a local nor the binding itself renames it).
+func (r *resolver) isFnBinding(s bindingSpec) bool {
+	name, ok := s.pat.(*syntax.Symbol)
+	if !ok || s.typ != nil || name.Name == "fn" || r.lookupLocal("fn") != nil {
 		return false
 	}
 	l, ok := s.init.(*syntax.List)
