@@ -1,0 +1,45 @@
+package guest
+
+import (
+	"github.com/rtfsvm/rtfsvm/internal/layout"
+	. "github.com/rtfsvm/rtfsvm/internal/wasm"
+)
+
+func init() {
+	// alloc(type, words) -> address of a new object with its header written and its
+	// payload zeroed (fresh memory is zero; the heap is never reused without a clear).
+	define("alloc", []ValType{I32, I32}, []ValType{I32}, func(rt *Runtime, f *Func) {
+		typ, words := f.Param(0), f.Param(1)
+		p, next := f.NewLocal(I32), f.NewLocal(I32)
+		f.Set(p, rt.HP.Get())
+		f.Set(next, Add32(p.Get(), Add32(C32(layout.HeaderSize), Shl32(words.Get(), C32(3)))))
+		f.If(GtU32(next.Get(), rt.HeapEnd.Get()), func() {
+			f.Exec(Call(rt.Fn("grow"), next.Get()))
+		}, nil)
+		f.SetGlobal(rt.HP, next.Get())
+		f.Store8(p.Get(), layout.HeaderTypeOffset, typ.Get())
+		f.Store32(p.Get(), layout.HeaderSizeOffset, words.Get())
+		f.Result(p.Get())
+	})
+	// grow(end) makes the heap reach at least end, within the memory limit.
+	define("grow", []ValType{I32}, nil, func(rt *Runtime, f *Func) {
+		end := f.Param(0)
+		pages := f.NewLocal(I32)
+		// Pages needed, rounded up; an address past 4 GiB wrapped around and is refused.
+		f.If(LtU32(end.Get(), rt.HP.Get()), func() { f.Exec(Call(rt.Abort, C32(AbortMemory))) }, nil)
+		f.Set(pages, ShrU32(Add32(Sub32(end.Get(), rt.HeapEnd.Get()), C32(layout.PageSize-1)), C32(16)))
+		f.If(Eq32(MemoryGrow(pages.Get()), C32(-1)), func() { f.Exec(Call(rt.Abort, C32(AbortMemory))) }, nil)
+		f.SetGlobal(rt.HeapEnd, Add32(rt.HeapEnd.Get(), Shl32(pages.Get(), C32(16))))
+	})
+	// fuel_slow refills the fuel of the current slice from the host, which stops the VM
+	// when the budget or the wall clock is exhausted.
+	define("fuel_slow", nil, nil, func(rt *Runtime, f *Func) {
+		f.SetGlobal(rt.Fuel, Call(rt.Refuel))
+	})
+}
+
+// ChargeFuel subtracts n from the fuel and takes the slow path when it runs out.
+func (rt *Runtime) ChargeFuel(f *Func, n X) {
+	f.SetGlobal(rt.Fuel, Sub64(rt.Fuel.Get(), n))
+	f.If(LtS64(rt.Fuel.Get(), C64(0)), func() { f.Exec(Call(rt.Fn("fuel_slow"))) }, nil)
+}

@@ -1,0 +1,54 @@
+package guest
+
+import (
+	"fmt"
+
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/rtfsvm/rtfsvm/internal/layout"
+	. "github.com/rtfsvm/rtfsvm/internal/wasm"
+)
+
+// Finish completes the module: the static data goes into a data segment and the memory
+// is exported. The module's memory starts just large enough for the static data; Setup
+// gives each instance its stack and heap.
+func (rt *Runtime) Finish() {
+	m := rt.M
+	if len(rt.Data.Bytes()) > 0 {
+		m.Datas = append(m.Datas, Data{Offset: layout.StaticBase, Bytes: rt.Data.Bytes()})
+	}
+	m.MinPages = (rt.Data.End() + layout.PageSize - 1) / layout.PageSize
+	if m.MinPages == 0 {
+		m.MinPages = 1
+	}
+	m.Exports = append(m.Exports, Export{Name: "memory", Kind: ExportMemory, Index: 0})
+	g := m.AddGlobal(I32, false, int64(rt.Data.End()))
+	m.Exports = append(m.Exports, Export{Name: GlobalStaticEnd, Kind: ExportGlobal, Index: g.Index})
+}
+
+// GlobalStaticEnd is the exported end of the static data.
+const GlobalStaticEnd = "static_end"
+
+// Setup prepares a fresh instance: the shadow stack takes stackBytes after the static
+// data, the heap starts after it, and the memory grows to hold both.
+func Setup(mod api.Module, stackBytes uint32) error {
+	get := func(name string) api.Global {
+		return mod.ExportedGlobal(name)
+	}
+	staticEnd := uint32(get(GlobalStaticEnd).Get())
+	stackBase := (staticEnd + 7) &^ 7
+	heapBase := stackBase + stackBytes
+	mem := mod.Memory()
+	need := heapBase + layout.PageSize
+	if have := mem.Size(); need > have {
+		if _, ok := mem.Grow((need - have + layout.PageSize - 1) / layout.PageSize); !ok {
+			return fmt.Errorf("guest: the memory limit cannot hold the %d-byte stack", stackBytes)
+		}
+	}
+	set := func(name string, v uint64) { get(name).(api.MutableGlobal).Set(v) }
+	set(GlobalSP, uint64(stackBase))
+	set(GlobalStackLimit, uint64(heapBase))
+	set(GlobalHP, uint64(heapBase))
+	set(GlobalHeapEnd, uint64(mem.Size()))
+	return nil
+}
