@@ -371,6 +371,12 @@ func (r *resolver) compilePattern(pat syntax.Node, v ir.Expr, out []matchStep) [
 		elems := p.Elems
 		n, rest, as := 0, syntax.Node(nil), syntax.Node(nil)
 		for k := 0; k < len(elems); k++ {
+			if s, ok := elems[k].(*syntax.Symbol); ok && s.Name == "&" && k+1 == len(elems) {
+				r.errorf(s.Pos, "& must be followed by a pattern for the rest")
+			}
+			if kw, ok := elems[k].(*syntax.Atom); ok && value.Equal(kw.Value, value.Keyword("as")) && k+1 == len(elems) {
+				r.errorf(kw.Pos, ":as must be followed by a name")
+			}
 			if s, ok := elems[k].(*syntax.Symbol); ok && s.Name == "&" && k+1 < len(elems) {
 				rest = elems[k+1]
 				k++
