@@ -179,7 +179,7 @@ func (c *compiler) expr(e ir.Expr) code {
 			if err != nil {
 				return nil, err
 			}
-			return nil, located(ThrowError(vals), e)
+			return nil, located(value.ThrowError(vals), e)
 		}
 	case *ir.HostCall:
 		return c.hostCall(e)
@@ -444,25 +444,6 @@ func (c *compiler) try(e *ir.Try) code {
 		}
 		return v, err
 	}
-}
-
-// ThrowError is the error that (throw ...) raises for its evaluated arguments.
-func ThrowError(args []value.Value) error {
-	if len(args) == 1 {
-		if e, ok := value.ErrorFromValue(args[0]); ok {
-			return e
-		}
-		return value.TypeError("throw", "an error map or a kind and a message", args[0])
-	}
-	kind, ok := args[0].(value.Keyword)
-	if !ok {
-		return value.TypeError("throw", "an error kind keyword", args[0])
-	}
-	e := &value.Error{ErrKind: kind, Message: value.Str(args[1])}
-	if len(args) == 3 {
-		e.Data = args[2]
-	}
-	return e
 }
 
 // request builds a host request from evaluated parts.

@@ -2,7 +2,6 @@ package value
 
 import (
 	"fmt"
-	"strings"
 )
 
 // Error kinds of rtfs-language.md §6.
@@ -129,5 +128,22 @@ func (e *LimitError) Error() string { return Print(e.Limit) }
 // IsLimit reports whether err is a resource limit.
 func IsLimit(err error) bool { _, ok := err.(*LimitError); return ok }
 
-// KindName is the kind's printed form without a leading colon, for messages.
-func KindName(k Keyword) string { return strings.TrimPrefix(string(k), ":") }
+// ThrowError is the error that (throw ...) raises for its evaluated arguments: one error
+// map, or a kind, a message and optional data.
+func ThrowError(args []Value) error {
+	if len(args) == 1 {
+		if e, ok := ErrorFromValue(args[0]); ok {
+			return e
+		}
+		return TypeError("throw", "an error map or a kind and a message", args[0])
+	}
+	kind, ok := args[0].(Keyword)
+	if !ok {
+		return TypeError("throw", "an error kind keyword", args[0])
+	}
+	e := &Error{ErrKind: kind, Message: Str(args[1])}
+	if len(args) == 3 {
+		e.Data = args[2]
+	}
+	return e
+}

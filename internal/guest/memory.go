@@ -27,6 +27,7 @@ func init() {
 		pages := f.NewLocal(I32)
 		// Pages needed, rounded up; an address past 4 GiB wrapped around and is refused.
 		f.If(LtU32(end.Get(), rt.HP.Get()), func() { f.Exec(Call(rt.Abort, C32(AbortMemory))) }, nil)
+		f.If(GtU32(end.Get(), rt.HeapLimit.Get()), func() { f.Exec(Call(rt.Abort, C32(AbortMemory))) }, nil)
 		f.Set(pages, ShrU32(Add32(Sub32(end.Get(), rt.HeapEnd.Get()), C32(layout.PageSize-1)), C32(16)))
 		f.If(Eq32(MemoryGrow(pages.Get()), C32(-1)), func() { f.Exec(Call(rt.Abort, C32(AbortMemory))) }, nil)
 		f.SetGlobal(rt.HeapEnd, Add32(rt.HeapEnd.Get(), Shl32(pages.Get(), C32(16))))

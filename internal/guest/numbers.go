@@ -119,6 +119,7 @@ func init() {
 		{"num_gt", func(c X) X { return Eq32(c, C32(1)) }},
 		{"num_le", func(c X) X { return Or32(Eq32(c, C32(-1)), Eqz32(c)) }},
 		{"num_ge", func(c X) X { return Or32(Eq32(c, C32(1)), Eqz32(c)) }},
+		{"num_eq", func(c X) X { return Eqz32(c) }},
 	} {
 		c := c
 		define(c.name, i64x2, i64, func(rt *Runtime, f *Func) {

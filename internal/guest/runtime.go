@@ -27,11 +27,11 @@ const (
 type Runtime struct {
 	M *Module
 	// Imports.
-	Abort, Refuel, HostCall, HostBatch, Step, Checkpoint, RaiseImport *Func
+	Abort, Refuel, HostCall, HostBatch, Step, Checkpoint, RaiseImport, Throw, CheckType *Func
 	// Globals (exported under these names, so that the host can read and set them).
-	SP, StackLimit, HP, HeapEnd, Fuel, ErrValue, ErrAt GlobalRef
-	funcs                                              map[string]*Func
-	Data                                               *Static
+	SP, StackLimit, HP, HeapEnd, HeapLimit, Fuel, ErrValue, ErrAt GlobalRef
+	funcs                                                         map[string]*Func
+	Data                                                          *Static
 	// The empty collections, static objects every module has.
 	EmptyList, EmptyVector, EmptyMap, EmptySet uint64
 }
@@ -42,6 +42,7 @@ const (
 	GlobalStackLimit = "stack_limit"
 	GlobalHP         = "hp"
 	GlobalHeapEnd    = "heap_end"
+	GlobalHeapLimit  = "heap_limit" // the memory limit in bytes: memory never grows past it
 	GlobalFuel       = "fuel"
 	GlobalErr        = "err"
 	GlobalErrAt      = "err_at"
@@ -73,10 +74,16 @@ func New() *Runtime {
 	// raise(code, value) -> Err: the host builds the error map for an error code of
 	// the runtime (see errors.go) about a value, stores it in err and returns Err.
 	rt.RaiseImport = m.ImportFunc(HostModule, "raise", []ValType{I32, I64}, i64)
+	// throw(args, argc) -> Err: the error of (throw ...) with these arguments.
+	rt.Throw = m.ImportFunc(HostModule, "throw", []ValType{I32, I32}, i64)
+	// check_type(v, type) -> v, or Err (:error/type) when v does not have the type the
+	// module's type table holds at that index.
+	rt.CheckType = m.ImportFunc(HostModule, "check_type", []ValType{I64, I32}, i64)
 	rt.SP = rt.exportGlobal(GlobalSP, I32, 0)
 	rt.StackLimit = rt.exportGlobal(GlobalStackLimit, I32, 0)
 	rt.HP = rt.exportGlobal(GlobalHP, I32, 0)
 	rt.HeapEnd = rt.exportGlobal(GlobalHeapEnd, I32, 0)
+	rt.HeapLimit = rt.exportGlobal(GlobalHeapLimit, I32, 0)
 	rt.Fuel = rt.exportGlobal(GlobalFuel, I64, 0)
 	rt.ErrValue = rt.exportGlobal(GlobalErr, I64, 0)
 	rt.ErrAt = rt.exportGlobal(GlobalErrAt, I32, 0)

@@ -30,8 +30,9 @@ func (rt *Runtime) Finish() {
 const GlobalStaticEnd = "static_end"
 
 // Setup prepares a fresh instance: the shadow stack takes stackBytes after the static
-// data, the heap starts after it, and the memory grows to hold both.
-func Setup(mod api.Module, stackBytes uint32) error {
+// data, the heap starts after it, and the memory grows to hold both; memoryLimit bounds
+// the whole linear memory.
+func Setup(mod api.Module, stackBytes, memoryLimit uint32) error {
 	get := func(name string) api.Global {
 		return mod.ExportedGlobal(name)
 	}
@@ -40,6 +41,9 @@ func Setup(mod api.Module, stackBytes uint32) error {
 	heapBase := stackBase + stackBytes
 	mem := mod.Memory()
 	need := heapBase + layout.PageSize
+	if need > memoryLimit {
+		return fmt.Errorf("guest: a memory limit of %d bytes cannot hold the plan's %d bytes of static data and stack", memoryLimit, need)
+	}
 	if have := mem.Size(); need > have {
 		if _, ok := mem.Grow((need - have + layout.PageSize - 1) / layout.PageSize); !ok {
 			return fmt.Errorf("guest: the memory limit cannot hold the %d-byte stack", stackBytes)
@@ -50,5 +54,6 @@ func Setup(mod api.Module, stackBytes uint32) error {
 	set(GlobalStackLimit, uint64(heapBase))
 	set(GlobalHP, uint64(heapBase))
 	set(GlobalHeapEnd, uint64(mem.Size()))
+	set(GlobalHeapLimit, uint64(memoryLimit))
 	return nil
 }

@@ -49,6 +49,8 @@ func newTestVM(t *testing.T, routines ...string) *testVM {
 		vm.raised = append(vm.raised, int(code))
 		return int64(layout.Err)
 	}).Export("raise").
+		NewFunctionBuilder().WithFunc(func(int32, int32) int64 { return int64(layout.Err) }).Export("throw").
+		NewFunctionBuilder().WithFunc(func(v int64, _ int32) int64 { return v }).Export("check_type").
 		Instantiate(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +59,7 @@ func newTestVM(t *testing.T, routines ...string) *testVM {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := guest.Setup(vm.mod, 1<<20); err != nil {
+	if err := guest.Setup(vm.mod, 1<<20, 64<<20); err != nil {
 		t.Fatal(err)
 	}
 	return vm

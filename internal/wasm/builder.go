@@ -280,3 +280,7 @@ func (f *Func) BrIf(l Label, cond X) { cond(f); f.opU32(opBrIf, uint32(f.depth-l
 
 // Result marks the end of a function body that leaves its value on the stack.
 func (f *Func) Result(x X) { x(f) }
+
+// Stack is the value already on the operand stack, for a statement that consumes it:
+// f.Set(l, Stack) pops it into l, f.Do(Stack) drops it.
+func Stack(*Func) {}

@@ -222,3 +222,36 @@ const (
 )
 
 func f64bits(v float64) uint64 { return math.Float64bits(v) }
+
+// Prepend runs emit to write code before everything written so far: a prologue whose
+// constants (such as the frame size) are only known once the body is written.
+func (f *Func) Prepend(emit func()) {
+	body := append([]byte(nil), f.body.Bytes()...)
+	f.body.Reset()
+	emit()
+	f.body.Write(body)
+}
+
+// BlockX is a block with results: body leaves them, or branches to exit with them.
+func BlockX(results []ValType, body func(f *Func, exit Label)) X {
+	return func(f *Func) {
+		f.op(opBlock)
+		blockType(f, results)
+		f.depth++
+		body(f, Label{f.depth})
+		f.depth--
+		f.op(opEnd)
+	}
+}
+
+// LoopX is a loop with results: body leaves them, or branches to again to repeat.
+func LoopX(results []ValType, body func(f *Func, again Label)) X {
+	return func(f *Func) {
+		f.op(opLoop)
+		blockType(f, results)
+		f.depth++
+		body(f, Label{f.depth})
+		f.depth--
+		f.op(opEnd)
+	}
+}
