@@ -11,12 +11,13 @@ import (
 
 	"github.com/rtfsvm/rtfsvm"
 	"github.com/rtfsvm/rtfsvm/host"
+	"github.com/rtfsvm/rtfsvm/internal/compile"
 	"github.com/rtfsvm/rtfsvm/syntax"
 	"github.com/rtfsvm/rtfsvm/value"
 )
 
 // engines lists every engine the conformance corpus runs on.
-var engines = []string{rtfsvm.EngineInterp}
+var engines = []string{rtfsvm.EngineInterp, rtfsvm.EngineWasm}
 
 // A conformanceCase is one .rtfs file of testdata/conformance with its expectation.
 type conformanceCase struct {
@@ -121,6 +122,12 @@ func TestConformance(t *testing.T) {
 			name := engine + "/" + strings.TrimSuffix(strings.TrimPrefix(c.path, "testdata/conformance/"), ".rtfs")
 			t.Run(name, func(t *testing.T) {
 				printed, kind, err := outcome(engine, c)
+				var unsupported *compile.UnsupportedError
+				if errors.As(err, &unsupported) {
+					// The wasm engine is being completed form by form; what it cannot
+					// compile yet is skipped, never passed.
+					t.Skip(err)
+				}
 				switch {
 				case c.wantErr != "" && kind != c.wantErr:
 					t.Errorf("want error %s, got %s (value %q, err %v)", c.wantErr, orNone(kind), printed, err)

@@ -6,11 +6,13 @@ package rtfsvm
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/rtfsvm/rtfsvm/host"
 	"github.com/rtfsvm/rtfsvm/interp"
 	"github.com/rtfsvm/rtfsvm/ir"
+	"github.com/rtfsvm/rtfsvm/microvm"
 	"github.com/rtfsvm/rtfsvm/resolve"
 	"github.com/rtfsvm/rtfsvm/stdlib"
 	"github.com/rtfsvm/rtfsvm/syntax"
@@ -60,7 +62,38 @@ func Run(ctx context.Context, prog *ir.Program, opts Options) (value.Value, erro
 	case "", EngineInterp:
 		return interp.Compile(prog).Run(ctx, opts.Env, interp.Options{Host: opts.Host, Fuel: opts.Fuel, Memory: opts.Memory})
 	case EngineWasm:
-		return nil, fmt.Errorf("the wasm engine does not exist yet: use --engine interp")
+		return runWasm(ctx, prog, opts)
 	}
 	return nil, fmt.Errorf("unknown engine %q: use %s or %s", opts.Engine, EngineWasm, EngineInterp)
+}
+
+// The process's MicroVM engine, made on first use: compiled modules are cached in it.
+var (
+	wasmOnce   sync.Once
+	wasmEngine *microvm.Engine
+	wasmErr    error
+)
+
+// Engine returns the process's MicroVM engine.
+func Engine() (*microvm.Engine, error) {
+	wasmOnce.Do(func() { wasmEngine, wasmErr = microvm.NewEngine(context.Background(), microvm.Config{}) })
+	return wasmEngine, wasmErr
+}
+
+func runWasm(ctx context.Context, prog *ir.Program, opts Options) (value.Value, error) {
+	eng, err := Engine()
+	if err != nil {
+		return nil, err
+	}
+	mod, err := eng.Compile(ctx, prog)
+	if err != nil {
+		return nil, err
+	}
+	vm, err := mod.Spawn(ctx, eng, microvm.SpawnOptions{Env: opts.Env, Host: opts.Host,
+		Limits: microvm.Limits{Fuel: opts.Fuel, Memory: opts.Memory}})
+	if err != nil {
+		return nil, err
+	}
+	defer vm.Close(ctx)
+	return vm.Run(ctx)
 }

@@ -71,6 +71,7 @@ type resolver struct {
 	caps    map[string]bool
 	fn      *fnScope
 	block   *blockScope
+	prelude *preludeScope // the library functions written in RTFS (prelude.go), or nil
 }
 
 // fnScope is the function being resolved: its frame and what it captures.
@@ -198,6 +199,9 @@ func (r *resolver) symbol(s *syntax.Symbol) ir.Expr {
 	if b := r.lookupLocal(s.Name); b != nil {
 		return r.localRef(s.Pos, b)
 	}
+	if p := r.lookupPrelude(s.Name); p != nil {
+		return &ir.GlobalRef{At: at, Global: p.global}
+	}
 	if g, ok := r.globals[s.Name]; ok {
 		return &ir.GlobalRef{At: at, Global: g}
 	}
@@ -258,6 +262,9 @@ func (r *resolver) expr(n syntax.Node, tail bool) ir.Expr {
 				return sf(r, n, tail)
 			}
 			if r.lookupLocal(head.Name) == nil {
+				if p := r.lookupPrelude(head.Name); p != nil {
+					return r.preludeCall(n, p)
+				}
 				if _, isGlobal := r.globals[head.Name]; !isGlobal {
 					if b, ok := r.lib(head.Name); ok {
 						args := n.Elems[1:]

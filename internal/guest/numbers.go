@@ -126,11 +126,41 @@ func init() {
 			a, b := f.Param(0), f.Param(1)
 			r := f.NewLocal(I32)
 			f.Set(r, Call(rt.Fn("num_cmp"), a.Get(), b.Get()))
+			// Strings compare too, by their UTF-8 bytes.
+			f.If(And32(Eq32(r.Get(), C32(3)), And32(Call(rt.Fn("is_string"), a.Get()), Call(rt.Fn("is_string"), b.Get()))), func() {
+				f.Set(r, Call(rt.Fn("text_compare"), a.Get(), b.Get()))
+			}, nil)
 			f.If(Eq32(r.Get(), C32(3)), func() { f.Return(rt.Raise(ErrNotNumber, a.Get())) }, nil)
 			f.If(Eq32(r.Get(), C32(4)), func() { f.Return(rt.Raise(ErrNotNumber, b.Get())) }, nil)
 			f.Result(Bool(c.test(r.Get())))
 		})
 	}
+}
+
+func init() {
+	// is_string(v) tests for a string.
+	define("is_string", i64, i32, func(rt *Runtime, f *Func) {
+		v := f.Param(0)
+		f.Result(IfX(i32, IsPointer(v.Get()), func(f *Func) { f.Emit(Eq32(TypeOf(v.Get()), C32(layout.TypeString))) }, func(f *Func) { f.Emit(C32(0)) }))
+	})
+	// text_compare(a, b) orders two texts by their bytes: -1, 0 or 1.
+	define("text_compare", i64x2, i32, func(rt *Runtime, f *Func) {
+		a, b := Ptr(f.Param(0).Get()), Ptr(f.Param(1).Get())
+		na, nb, i, ca, cb := f.NewLocal(I32), f.NewLocal(I32), f.NewLocal(I32), f.NewLocal(I32), f.NewLocal(I32)
+		f.Set(na, Load32(a, layout.StringByteLen))
+		f.Set(nb, Load32(b, layout.StringByteLen))
+		f.Block(func(done Label) {
+			f.Loop(func(again Label) {
+				f.BrIf(done, Or32(GeU32(i.Get(), na.Get()), GeU32(i.Get(), nb.Get())))
+				f.Set(ca, Load8U(Add32(a, i.Get()), layout.StringBytes))
+				f.Set(cb, Load8U(Add32(b, i.Get()), layout.StringBytes))
+				f.If(Ne32(ca.Get(), cb.Get()), func() { f.Return(Sub32(GtU32(ca.Get(), cb.Get()), LtU32(ca.Get(), cb.Get()))) }, nil)
+				f.Set(i, Add32(i.Get(), C32(1)))
+				f.Br(again)
+			})
+		})
+		f.Result(Sub32(GtU32(na.Get(), nb.Get()), LtU32(na.Get(), nb.Get())))
+	})
 }
 
 // Bool turns an i32 condition into true or false.

@@ -1,0 +1,143 @@
+package compile
+
+import (
+	"github.com/rtfsvm/rtfsvm/internal/guest"
+	. "github.com/rtfsvm/rtfsvm/internal/wasm"
+	"github.com/rtfsvm/rtfsvm/ir"
+)
+
+// builtins compile calls of library functions: inline fast paths for fixnums, and calls
+// of runtime routines for the rest.
+var builtins map[string]func(g *fnGen, e *ir.CallBuiltin)
+
+func init() {
+	builtins = map[string]func(g *fnGen, e *ir.CallBuiltin){
+		"+":  arith("num_add", 0, fixnumAdd),
+		"-":  arith("num_sub", 0, fixnumSub),
+		"*":  arith("num_mul", 1, nil),
+		"<":  compare("num_lt", I64LtS),
+		">":  compare("num_gt", I64GtS),
+		"<=": compare("num_le", I64LeS),
+		">=": compare("num_ge", I64GeS),
+		"=":  equal,
+		"inc": func(g *fnGen, e *ir.CallBuiltin) {
+			g.arith2(e, "num_add", g.operands(e.Args)[0], guest.Fixnum(1), fixnumAdd)
+		},
+		"dec": func(g *fnGen, e *ir.CallBuiltin) {
+			g.arith2(e, "num_sub", g.operands(e.Args)[0], guest.Fixnum(1), fixnumSub)
+		},
+		"not": func(g *fnGen, e *ir.CallBuiltin) {
+			g.f.Emit(guest.Bool(Eqz32(guest.Truthy(g.operands(e.Args)[0]))))
+		},
+		"nil?": func(g *fnGen, e *ir.CallBuiltin) {
+			g.f.Emit(guest.Bool(Eqz64(g.operands(e.Args)[0])))
+		},
+		"zero?": func(g *fnGen, e *ir.CallBuiltin) {
+			g.arith2(e, "num_eq", g.operands(e.Args)[0], guest.Fixnum(0), nil)
+		},
+	}
+}
+
+// fixnumOp computes a, b (both fixnums, in locals) into r and leaves a condition that
+// is true when r is the tagged result (false: take the slow path).
+type fixnumOp func(f *Func, a, b, r Local) X
+
+// fixnumAdd: (2x+1) + 2y = 2(x+y)+1; it fails only when x+y leaves the fixnums.
+func fixnumAdd(f *Func, a, b, r Local) X {
+	f.Set(r, Add64(a.Get(), Sub64(b.Get(), C64(1))))
+	return GeS64(And64(Xor64(a.Get(), r.Get()), Xor64(Sub64(b.Get(), C64(1)), r.Get())), C64(0))
+}
+
+// fixnumSub: (2x+1) - 2y = 2(x-y)+1.
+func fixnumSub(f *Func, a, b, r Local) X {
+	f.Set(r, Sub64(a.Get(), Sub64(b.Get(), C64(1))))
+	return GeS64(And64(Xor64(a.Get(), Sub64(b.Get(), C64(1))), Xor64(a.Get(), r.Get())), C64(0))
+}
+
+// arith2 computes a op b: inline when both are fixnums and fast is given, else through
+// the routine (which handles bigints, floats, overflow and type errors).
+func (g *fnGen) arith2(e ir.Expr, routine string, a, b X, fast fixnumOp) {
+	f, rt := g.f, g.c.rt
+	la, lb, r := g.scratchLocal(), g.scratchLocal(), g.scratchLocal()
+	f.Set(la, a)
+	f.Set(lb, b)
+	slow := func(f *Func) { g.checked(e, Call(rt.Fn(routine), la.Get(), lb.Get())) }
+	if fast == nil {
+		slow(f)
+	} else {
+		f.Emit(IfX(i64, And32(guest.IsFixnum(la.Get()), guest.IsFixnum(lb.Get())),
+			func(f *Func) {
+				ok := fast(f, la, lb, r)
+				f.Emit(IfX(i64, ok, func(f *Func) { f.Emit(r.Get()) }, slow))
+			}, slow))
+	}
+	g.release(3)
+}
+
+// arith folds a variadic arithmetic function left to right; (op) is its identity and
+// (op x) applies it to the identity and x (so (- x) negates and a non-number fails).
+func arith(routine string, identity int64, fast fixnumOp) func(g *fnGen, e *ir.CallBuiltin) {
+	return func(g *fnGen, e *ir.CallBuiltin) {
+		saved := g.top
+		xs := g.operands(e.Args)
+		switch len(xs) {
+		case 0:
+			g.f.Emit(guest.Fixnum(identity))
+		case 1:
+			g.arith2(e, routine, guest.Fixnum(identity), xs[0], fast)
+		default:
+			acc := g.scratchLocal()
+			g.arith2(e, routine, xs[0], xs[1], fast)
+			for _, x := range xs[2:] {
+				g.f.Set(acc, Stack)
+				g.arith2(e, routine, acc.Get(), x, fast)
+			}
+			g.release(1)
+		}
+		g.top = saved
+	}
+}
+
+// compare is a numeric comparison of two arguments (more: every adjacent pair).
+func compare(routine string, fixnumOp byte) func(g *fnGen, e *ir.CallBuiltin) {
+	return func(g *fnGen, e *ir.CallBuiltin) {
+		f, rt := g.f, g.c.rt
+		saved := g.top
+		xs := g.operands(e.Args)
+		if len(xs) != 2 {
+			unsupported(e, "comparisons of other than two arguments")
+		}
+		la, lb := g.scratchLocal(), g.scratchLocal()
+		f.Set(la, xs[0])
+		f.Set(lb, xs[1])
+		f.Emit(IfX(i64, And32(guest.IsFixnum(la.Get()), guest.IsFixnum(lb.Get())),
+			// Tagging keeps the order, so fixnums compare as they are.
+			func(f *Func) { f.Emit(guest.Bool(Op(fixnumOp, la.Get(), lb.Get()))) },
+			func(f *Func) { g.checked(e, Call(rt.Fn(routine), la.Get(), lb.Get())) }))
+		g.release(2)
+		g.top = saved
+	}
+}
+
+// equal is (= a b): identical bits are equal (fixnums, nil, booleans, the same object);
+// two different fixnums are not; anything else asks the runtime.
+func equal(g *fnGen, e *ir.CallBuiltin) {
+	f, rt := g.f, g.c.rt
+	saved := g.top
+	xs := g.operands(e.Args)
+	if len(xs) != 2 {
+		unsupported(e, "= of other than two arguments")
+	}
+	la, lb := g.scratchLocal(), g.scratchLocal()
+	f.Set(la, xs[0])
+	f.Set(lb, xs[1])
+	f.Emit(guest.Bool(IfX([]ValType{I32}, Eq64(la.Get(), lb.Get()),
+		func(f *Func) { f.Emit(C32(1)) },
+		func(f *Func) {
+			f.Emit(IfX([]ValType{I32}, And32(guest.IsFixnum(la.Get()), guest.IsFixnum(lb.Get())),
+				func(f *Func) { f.Emit(C32(0)) },
+				func(f *Func) { f.Emit(Call(rt.Fn("equal"), la.Get(), lb.Get())) }))
+		})))
+	g.release(2)
+	g.top = saved
+}

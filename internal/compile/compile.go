@@ -1,0 +1,193 @@
+// Package compile turns the IR of a plan into a WebAssembly module that runs on the
+// guest runtime. RTFS functions become Wasm functions; locals and temporaries live in a
+// frame on the shadow stack in linear memory, where a collector can find them; errors
+// travel as the Err value, checked after every call that can raise one.
+package compile
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"math"
+
+	"github.com/rtfsvm/rtfsvm/internal/guest"
+	"github.com/rtfsvm/rtfsvm/internal/layout"
+	. "github.com/rtfsvm/rtfsvm/internal/wasm"
+	"github.com/rtfsvm/rtfsvm/ir"
+	"github.com/rtfsvm/rtfsvm/syntax"
+	"github.com/rtfsvm/rtfsvm/value"
+)
+
+// Program is a compiled plan: the Wasm binary and what the host needs to run it.
+type Program struct {
+	Binary       []byte
+	Hash         [32]byte // of Binary: the module's identity
+	Inputs       []Input
+	Capabilities []string
+	GlobalsAddr  uint32   // address of the globals area (one word a global)
+	Positions    []string // FILE:LINE:COL of each error site, indexed by err_at
+	Types        []TypeCheck
+}
+
+// TypeCheck is a run-time type annotation, checked by the host (check_type) by index.
+type TypeCheck struct {
+	Type value.Value
+	What string
+}
+
+// Input is a free symbol of the plan, bound from the initial environment.
+type Input struct {
+	Name   string
+	Global int // its index in the globals area
+	Pos    syntax.Pos
+}
+
+// UnsupportedError reports a construct the wasm engine cannot compile yet.
+type UnsupportedError struct {
+	What string
+	Pos  string
+}
+
+func (e *UnsupportedError) Error() string {
+	return fmt.Sprintf("%s: the wasm engine does not support %s yet (use --engine interp)", e.Pos, e.What)
+}
+
+// Compile compiles a resolved plan.
+func Compile(prog *ir.Program) (mod *Program, err error) {
+	defer func() {
+		if e := recover(); e != nil {
+			u, ok := e.(*UnsupportedError)
+			if !ok {
+				panic(e)
+			}
+			mod, err = nil, u
+		}
+	}()
+	c := &compiler{
+		rt:        guest.New(),
+		prog:      prog,
+		fns:       map[*ir.Fn]*Func{},
+		tableSlot: map[*ir.Fn]int{},
+		positions: map[string]int32{},
+	}
+	c.globals = c.rt.Data.Reserve(len(prog.Globals))
+	for _, g := range prog.Globals {
+		c.rt.Data.SetWord(c.globals+uint32(8*g.Index), layout.Unbound)
+	}
+	c.positionsList = []string{""} // index 0: no position
+	top := c.function(prog.Top)
+	run := c.rt.M.NewFunc("run", nil, []ValType{I64})
+	run.Result(Call(top, c.rt.SP.Get(), C32(0), guest.Const(layout.Nil)))
+	c.rt.M.Exports = append(c.rt.M.Exports, Export{Name: "run", Kind: ExportFunc, Index: run.Index})
+	for _, name := range hostExports {
+		c.rt.Export(name)
+	}
+	c.rt.Finish()
+	mod = &Program{Capabilities: prog.Capabilities, GlobalsAddr: c.globals, Positions: c.positionsList, Types: c.types}
+	for _, in := range prog.Inputs {
+		mod.Inputs = append(mod.Inputs, Input{Name: in.Name, Global: in.Index, Pos: in.Pos})
+	}
+	c.rt.M.CustomName, c.rt.M.CustomData = ManifestSection, mod.manifest()
+	if mod.Binary, err = c.rt.M.Encode(); err != nil {
+		return nil, err
+	}
+	mod.Hash = sha256.Sum256(mod.Binary)
+	return mod, nil
+}
+
+// hostExports are the routines the host's writer of guest values calls.
+var hostExports = []string{"alloc", "box_int", "box_float", "list_cons", "vector_conj", "map_assoc", "set_conj"}
+
+type compiler struct {
+	rt            *guest.Runtime
+	prog          *ir.Program
+	globals       uint32
+	fns           map[*ir.Fn]*Func
+	tableSlot     map[*ir.Fn]int
+	positions     map[string]int32
+	positionsList []string
+	types         []TypeCheck
+}
+
+func (c *compiler) typeIndex(t value.Value, what string) int {
+	c.types = append(c.types, TypeCheck{t, what})
+	return len(c.types) - 1
+}
+
+func unsupported(e ir.Expr, what string) {
+	panic(&UnsupportedError{What: what, Pos: e.Position().String()})
+}
+
+// position is the index of an error site in the module's position table.
+func (c *compiler) position(e ir.Expr) int32 {
+	p := e.Position().String()
+	if i, ok := c.positions[p]; ok {
+		return i
+	}
+	i := int32(len(c.positionsList))
+	c.positionsList = append(c.positionsList, p)
+	c.positions[p] = i
+	return i
+}
+
+// function compiles an ir.Fn (once) into a Wasm function of signature guest.FnSig, and
+// gives it a slot in the table for indirect calls.
+func (c *compiler) function(fn *ir.Fn) *Func {
+	if f := c.fns[fn]; f != nil {
+		return f
+	}
+	name := fn.Name
+	if name == "" {
+		name = "fn@" + fn.Pos.String()
+	}
+	f := c.rt.M.NewFunc(name, guest.FnSig.Params, guest.FnSig.Results)
+	c.fns[fn] = f
+	c.tableSlot[fn] = len(c.rt.M.Table)
+	c.rt.M.Table = append(c.rt.M.Table, f.Index)
+	g := &fnGen{c: c, ir: fn, f: f, fp: f.Param(0), argc: f.Param(1), clo: f.Param(2), top: fn.NumLocals, maxTop: fn.NumLocals}
+	g.compile()
+	return f
+}
+
+// staticValue is the value of a scalar constant (collections are not static yet).
+func (c *compiler) staticValue(e ir.Expr, v value.Value) uint64 {
+	switch v := v.(type) {
+	case value.NilType:
+		return layout.Nil
+	case value.Bool:
+		if v {
+			return layout.True
+		}
+		return layout.False
+	case value.Int:
+		if layout.FitsFixnum(int64(v)) {
+			return layout.Fixnum(int64(v))
+		}
+		return c.rt.Data.Box(layout.TypeBigInt, uint64(v))
+	case value.Float:
+		return c.rt.Data.Box(layout.TypeFloat, math.Float64bits(float64(v)))
+	case value.String:
+		return c.rt.Data.Text(layout.TypeString, string(v))
+	case value.Keyword:
+		return c.rt.Data.Text(layout.TypeKeyword, string(v))
+	case value.Symbol:
+		return c.rt.Data.Text(layout.TypeSymbol, string(v))
+	case *value.List:
+		if v.Len() == 0 {
+			return c.rt.EmptyList
+		}
+	case *value.Vector:
+		if v.Len() == 0 {
+			return c.rt.EmptyVector
+		}
+	case *value.Map:
+		if v.Len() == 0 {
+			return c.rt.EmptyMap
+		}
+	case *value.Set:
+		if v.Len() == 0 {
+			return c.rt.EmptySet
+		}
+	}
+	unsupported(e, "collection literals")
+	return 0
+}

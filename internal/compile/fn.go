@@ -1,0 +1,533 @@
+package compile
+
+import (
+	"github.com/rtfsvm/rtfsvm/internal/guest"
+	"github.com/rtfsvm/rtfsvm/internal/layout"
+	. "github.com/rtfsvm/rtfsvm/internal/wasm"
+	"github.com/rtfsvm/rtfsvm/ir"
+	"github.com/rtfsvm/rtfsvm/value"
+)
+
+var i64 = []ValType{I64}
+
+// fnGen writes the code of one function. The frame holds the IR's locals in slots
+// [0, NumLocals) and temporaries above them; top is the first free slot, where the next
+// call lays its arguments (the callee's frame starts there).
+type fnGen struct {
+	c            *compiler
+	ir           *ir.Fn
+	f            *Func
+	fp, argc     Local
+	clo          Local
+	top, maxTop  int
+	r            Local // the value being checked for Err
+	savedSP      Local
+	handlers     []handler
+	loops        map[*ir.Loop]Label
+	self         Label // the loop around the body, target of recur to the function
+	scratch      []Local
+	scratchInUse int
+}
+
+// A handler is where an error goes: the function's exit (which wants Err as its value)
+// or a try or step that intercepts it.
+type handler struct {
+	label     Label
+	wantValue bool
+}
+
+func (g *fnGen) compile() {
+	f := g.f
+	g.r = f.NewLocal(I64)
+	g.savedSP = f.NewLocal(I32)
+	g.loops = map[*ir.Loop]Label{}
+	f.Set(g.r, BlockX(i64, func(f *Func, exit Label) {
+		g.handlers = []handler{{exit, true}}
+		f.Emit(LoopX(i64, func(f *Func, again Label) {
+			g.self = again
+			g.expr(g.ir.Body)
+			if t := g.ir.ReturnType; t != nil {
+				g.check(g.ir, t, "return value of "+nameOr(g.ir.Name))
+			}
+		}))
+	}))
+	f.SetGlobal(g.c.rt.SP, g.savedSP.Get())
+	f.Result(g.r.Get())
+	f.Prepend(g.prologue)
+}
+
+func nameOr(s string) string {
+	if s == "" {
+		return "anonymous function"
+	}
+	return s
+}
+
+func (g *fnGen) slot(i int) X { return Load64(g.fp.Get(), uint32(8*i)) }
+
+func (g *fnGen) setSlot(i int, v X) { g.f.Store64(g.fp.Get(), uint32(8*i), v) }
+
+// slotAddr is the address of slot i, as an i32.
+func (g *fnGen) slotAddr(i int) X { return Add32(g.fp.Get(), C32(int32(8*i))) }
+
+func (g *fnGen) prologue() {
+	f, rt := g.f, g.c.rt
+	frame := g.maxTop
+	nparams := len(g.ir.Params)
+	f.Set(g.savedSP, rt.SP.Get())
+	f.If(GtU32(g.slotAddr(frame), rt.StackLimit.Get()), func() {
+		f.Exec(Call(rt.Abort, C32(guest.AbortStack)))
+		f.Unreachable()
+	}, nil)
+	f.SetGlobal(rt.SP, g.slotAddr(frame))
+	arityError := func() {
+		f.SetGlobal(rt.SP, g.savedSP.Get())
+		f.Return(rt.Raise(guest.ErrArity, guest.Tag(ExtendU(g.argc.Get()))))
+	}
+	if g.ir.Rest == ir.NoRest {
+		f.If(Ne32(g.argc.Get(), C32(int32(nparams))), arityError, nil)
+		g.zero(nparams, frame)
+	} else {
+		// The rest arguments become a list (nil when there are none), built before the
+		// slots they occupy are cleared.
+		f.If(LtU32(g.argc.Get(), C32(int32(nparams))), arityError, nil)
+		list, i := f.NewLocal(I64), f.NewLocal(I32)
+		f.Set(list, guest.Const(layout.Nil))
+		f.If(GtU32(g.argc.Get(), C32(int32(nparams))), func() {
+			f.Set(list, guest.Const(rt.EmptyList))
+			f.Set(i, g.argc.Get())
+			f.Loop(func(again Label) {
+				f.Set(i, Sub32(i.Get(), C32(1)))
+				f.Set(list, Call(rt.Fn("list_cons"), Load64(Add32(g.fp.Get(), Shl32(i.Get(), C32(3))), 0), list.Get()))
+				f.BrIf(again, GtU32(i.Get(), C32(int32(nparams))))
+			})
+		}, nil)
+		f.MemoryFill(g.slotAddr(nparams), C32(0), Shl32(Sub32(g.argc.Get(), C32(int32(nparams))), C32(3)))
+		g.zero(nparams, frame)
+		g.setSlot(g.ir.Rest, list.Get())
+	}
+	if g.ir.SelfSlot >= 0 {
+		g.setSlot(g.ir.SelfSlot, g.clo.Get())
+	}
+	rt.ChargeFuel(f, C64(1))
+}
+
+// zero clears slots [from, to): a collector must never find a stale value in a frame.
+func (g *fnGen) zero(from, to int) {
+	if to-from <= 8 {
+		for i := from; i < to; i++ {
+			g.setSlot(i, C64(0))
+		}
+		return
+	}
+	g.f.MemoryFill(g.slotAddr(from), C32(0), C32(int32(8*(to-from))))
+}
+
+// temp reserves the next frame slot.
+func (g *fnGen) temp() int {
+	s := g.top
+	g.top++
+	if g.top > g.maxTop {
+		g.maxTop = g.top
+	}
+	return s
+}
+
+// scratchLocal lends an i64 Wasm local; release returns the most recent one.
+func (g *fnGen) scratchLocal() Local {
+	if g.scratchInUse == len(g.scratch) {
+		g.scratch = append(g.scratch, g.f.NewLocal(I64))
+	}
+	l := g.scratch[g.scratchInUse]
+	g.scratchInUse++
+	return l
+}
+
+func (g *fnGen) release(n int) { g.scratchInUse -= n }
+
+// x wraps the code of an expression as an X.
+func (g *fnGen) x(e ir.Expr) X { return func(*Func) { g.expr(e) } }
+
+// fail sends the error now in the runtime's err global to the innermost handler, noting
+// where it happened unless a deeper site already did.
+func (g *fnGen) fail(at ir.Expr) {
+	f, rt := g.f, g.c.rt
+	f.If(Eqz32(rt.ErrAt.Get()), func() { f.SetGlobal(rt.ErrAt, C32(g.c.position(at))) }, nil)
+	h := g.handlers[len(g.handlers)-1]
+	if h.wantValue {
+		f.Emit(guest.Const(layout.Err))
+	}
+	f.Br(h.label)
+}
+
+// checked evaluates x (which may yield Err) and leaves its value, or fails.
+func (g *fnGen) checked(at ir.Expr, x X) {
+	f := g.f
+	f.Set(g.r, x)
+	f.If(Eq64(g.r.Get(), guest.Const(layout.Err)), func() { g.fail(at) }, nil)
+	f.Emit(g.r.Get())
+}
+
+// raise raises an error code of the runtime about v, then fails.
+func (g *fnGen) raise(at ir.Expr, code int, v X) {
+	g.f.Do(g.c.rt.Raise(code, v))
+	g.fail(at)
+}
+
+// simple expressions have no effects and cannot call: they can be evaluated at any time.
+func simple(e ir.Expr) bool {
+	switch e.(type) {
+	case *ir.Const, *ir.Local, *ir.Free:
+		return true
+	}
+	return false
+}
+
+// operands evaluates expressions in order and returns code that pushes their values: a
+// simple one is read when pushed, any other is kept in a frame slot meanwhile (a call in
+// a later operand may collect garbage, so no value may wait on the Wasm stack).
+func (g *fnGen) operands(es []ir.Expr) []X {
+	xs := make([]X, len(es))
+	for i, e := range es {
+		if simple(e) {
+			xs[i] = g.x(e)
+			continue
+		}
+		s := g.temp()
+		g.setSlot(s, g.x(e))
+		xs[i] = g.slot(s)
+	}
+	return xs
+}
+
+func (g *fnGen) expr(e ir.Expr) {
+	f, rt := g.f, g.c.rt
+	switch e := e.(type) {
+	case *ir.Const:
+		f.Emit(guest.Const(g.c.staticValue(e, e.Value)))
+	case *ir.Local:
+		f.Emit(g.slot(e.Slot))
+	case *ir.Free:
+		f.Emit(Load64(Wrap(g.clo.Get()), uint32(layout.ClosureCapture+8*e.Index)))
+	case *ir.GlobalRef:
+		f.Set(g.r, Load64(C32(int32(g.c.globals)), uint32(8*e.Global.Index)))
+		f.If(Eq64(g.r.Get(), guest.Const(layout.Unbound)), func() {
+			g.raise(e, guest.ErrUnbound, guest.Const(g.c.rt.Data.Text(layout.TypeSymbol, e.Global.Name)))
+		}, nil)
+		f.Emit(g.r.Get())
+	case *ir.If:
+		f.Emit(IfX(i64, guest.Truthy(g.x(e.Cond)), func(*Func) { g.expr(e.Then) }, func(*Func) { g.expr(e.Else) }))
+	case *ir.Do:
+		for _, x := range e.Exprs[:len(e.Exprs)-1] {
+			f.Do(g.x(x))
+		}
+		g.expr(e.Exprs[len(e.Exprs)-1])
+	case *ir.Let:
+		g.setSlot(e.Slot, g.x(e.Init))
+		g.expr(e.Body)
+	case *ir.LetFns:
+		for i, fn := range e.Fns {
+			g.setSlot(e.Slots[i], g.x(fn))
+		}
+		// Each closure of the group that captures a member gets it now.
+		for i, fn := range e.Fns {
+			for k, src := range fn.Captures {
+				l, ok := src.(*ir.Local)
+				if !ok {
+					continue
+				}
+				for _, s := range e.Slots {
+					if l.Slot == s {
+						f.Store64(Wrap(g.slot(e.Slots[i])), uint32(layout.ClosureCapture+8*k), g.slot(s))
+					}
+				}
+			}
+		}
+		g.expr(e.Body)
+	case *ir.Fn:
+		g.closure(e)
+	case *ir.Call:
+		g.call(e)
+	case *ir.CallBuiltin:
+		gen, ok := builtins[e.Builtin.Name]
+		if !ok {
+			unsupported(e, "the library function "+e.Builtin.Name)
+		}
+		gen(g, e)
+	case *ir.Loop:
+		for i, init := range e.Inits {
+			g.setSlot(e.Slots[i], g.x(init))
+		}
+		f.Emit(LoopX(i64, func(f *Func, again Label) {
+			g.loops[e] = again
+			g.expr(e.Body)
+		}))
+	case *ir.Recur:
+		g.recur(e)
+	case *ir.Def:
+		v := g.scratchLocal()
+		f.Set(v, g.x(e.Value))
+		f.Store64(C32(int32(g.c.globals)), uint32(8*e.Global.Index), v.Get())
+		f.Emit(v.Get())
+		g.release(1)
+	case *ir.HostCall:
+		g.hostCall(e)
+	case *ir.Step:
+		g.step(e)
+	case *ir.Checkpoint:
+		name := g.operands([]ir.Expr{e.Name})
+		g.checked(e, Call(rt.Checkpoint, name[0]))
+	case *ir.Try:
+		g.try(e)
+	case *ir.Throw:
+		g.throw(e)
+	case *ir.Check:
+		g.expr(e.Expr)
+		g.check(e, e.Type, e.What)
+	default:
+		unsupported(e, describe(e))
+	}
+}
+
+func describe(e ir.Expr) string {
+	switch e.(type) {
+	case *ir.Parallel:
+		return "parallel"
+	case *ir.BuiltinRef:
+		return "library functions used as values"
+	case *ir.MakeVector, *ir.MakeMap, *ir.MakeSet:
+		return "collection literals"
+	}
+	return "this form"
+}
+
+// closure makes a closure of fn, capturing the values its Captures name.
+func (g *fnGen) closure(fn *ir.Fn) {
+	f, rt := g.f, g.c.rt
+	g.c.function(fn)
+	p := f.NewLocal(I32)
+	f.Set(p, Call(rt.Fn("alloc"), C32(layout.TypeClosure), C32(int32(2+len(fn.Captures)))))
+	flags := int64(0)
+	if fn.Rest != ir.NoRest {
+		flags = layout.ClosureHasRest
+	}
+	f.Store64(p.Get(), layout.ClosureIndex, C64(int64(g.c.tableSlot[fn])|int64(len(fn.Params))<<32|flags<<48))
+	name := layout.Nil
+	if fn.Name != "" {
+		name = rt.Data.Text(layout.TypeString, fn.Name)
+	}
+	f.Store64(p.Get(), layout.ClosureName, guest.Const(name))
+	for k, src := range fn.Captures {
+		f.Store64(p.Get(), uint32(layout.ClosureCapture+8*k), g.x(src))
+	}
+	f.Emit(ExtendU(p.Get()))
+}
+
+// call calls a function value: a closure directly through the table, anything else
+// (keywords, maps, sets, vectors) through the runtime.
+func (g *fnGen) call(e *ir.Call) {
+	f, rt := g.f, g.c.rt
+	saved := g.top
+	fn := g.operands([]ir.Expr{e.Fn})[0]
+	out := g.top
+	for i, a := range e.Args {
+		g.top = out + i + 1
+		if g.top > g.maxTop {
+			g.maxTop = g.top
+		}
+		g.setSlot(out+i, g.x(a))
+	}
+	g.top = out + len(e.Args)
+	if g.top > g.maxTop {
+		g.maxTop = g.top
+	}
+	cl := g.scratchLocal()
+	f.Set(cl, fn)
+	argc := C32(int32(len(e.Args)))
+	g.checked(e, IfX(i64, And32(guest.IsPointer(cl.Get()), Eq32(guest.TypeOf(cl.Get()), C32(layout.TypeClosure))),
+		func(f *Func) {
+			f.Emit(CallIndirect(guest.FnSig, Load32(Wrap(cl.Get()), layout.ClosureIndex), g.slotAddr(out), argc, cl.Get()))
+		},
+		func(f *Func) { f.Emit(Call(rt.Fn("apply_data"), g.slotAddr(out), argc, cl.Get())) }))
+	g.release(1)
+	g.top = saved
+}
+
+func (g *fnGen) recur(e *ir.Recur) {
+	f := g.f
+	saved := g.top
+	vals := g.operands(e.Args)
+	var slots []int
+	target := g.self
+	if e.Loop != nil {
+		target, slots = g.loops[e.Loop], e.Loop.Slots
+	} else {
+		slots = append([]int(nil), g.ir.Params...)
+		if g.ir.Rest != ir.NoRest {
+			slots = append(slots, g.ir.Rest)
+		}
+	}
+	// All values are computed before any slot changes: (recur b a) swaps.
+	tmps := make([]Local, len(vals))
+	for i, v := range vals {
+		tmps[i] = g.scratchLocal()
+		f.Set(tmps[i], v)
+	}
+	for i, s := range slots {
+		g.setSlot(s, tmps[i].Get())
+	}
+	g.release(len(vals))
+	g.c.rt.ChargeFuel(f, C64(1))
+	f.Br(target)
+	g.top = saved
+}
+
+func (g *fnGen) hostCall(e *ir.HostCall) {
+	f, rt := g.f, g.c.rt
+	saved := g.top
+	out := g.top
+	parts := append([]ir.Expr{e.Capability}, e.Args...)
+	for i, a := range parts {
+		g.top = out + i + 1
+		if g.top > g.maxTop {
+			g.maxTop = g.top
+		}
+		g.setSlot(out+i, g.x(a))
+	}
+	opts := guest.Const(layout.Nil)
+	if e.Options != nil {
+		s := g.temp()
+		g.setSlot(s, g.x(e.Options))
+		opts = g.slot(s)
+	}
+	rt.ChargeFuel(f, C64(1))
+	g.checked(e, Call(rt.HostCall, g.slotAddr(out), C32(int32(len(parts))), opts))
+	g.top = saved
+}
+
+// intercept runs body with errors sent to a local handler; onError runs when one was
+// raised (the error is in the err global) and must leave a value or branch to done with
+// one. The result is body's value or onError's.
+func (g *fnGen) intercept(body func(), onError func(done Label)) {
+	g.f.Emit(BlockX(i64, func(f *Func, done Label) {
+		f.Block(func(caught Label) {
+			g.handlers = append(g.handlers, handler{caught, false})
+			body()
+			g.handlers = g.handlers[:len(g.handlers)-1]
+			f.Br(done)
+		})
+		onError(done)
+	}))
+}
+
+// rethrow sends the error in the err global on to the next handler.
+func (g *fnGen) rethrow() {
+	h := g.handlers[len(g.handlers)-1]
+	if h.wantValue {
+		g.f.Emit(guest.Const(layout.Err))
+	}
+	g.f.Br(h.label)
+}
+
+// popChecked takes the value on the stack and fails if it is Err.
+func (g *fnGen) popChecked(at ir.Expr) {
+	g.f.Set(g.r, Stack)
+	g.f.If(Eq64(g.r.Get(), guest.Const(layout.Err)), func() { g.fail(at) }, nil)
+}
+
+func (g *fnGen) step(e *ir.Step) {
+	f, rt := g.f, g.c.rt
+	saved := g.top
+	name := g.temp()
+	g.setSlot(name, g.x(e.Name))
+	f.Emit(Call(rt.Step, C32(0), g.slot(name), guest.Const(layout.Nil)))
+	g.popChecked(e)
+	result := g.temp()
+	g.intercept(func() { g.expr(e.Body) }, func(Label) {
+		f.Do(Call(rt.Step, C32(2), g.slot(name), rt.ErrValue.Get()))
+		g.rethrow()
+	})
+	v := g.scratchLocal()
+	f.Set(v, Stack)
+	g.setSlot(result, v.Get())
+	g.release(1)
+	f.Emit(Call(rt.Step, C32(1), g.slot(name), g.slot(result)))
+	g.popChecked(e)
+	f.Emit(g.slot(result))
+	g.top = saved
+}
+
+// try: the body's value, or that of the first catch whose kind matches; finally runs
+// after either, and an error it raises replaces the outcome.
+func (g *fnGen) try(e *ir.Try) {
+	f, rt := g.f, g.c.rt
+	saved := g.top
+	tryPart := func() {
+		g.intercept(func() { g.expr(e.Body) }, func(done Label) {
+			for _, c := range e.Catches {
+				c := c
+				match := C32(1)
+				if c.Kind != "" {
+					match = Call(rt.Fn("error_kind_is"), rt.ErrValue.Get(), guest.Const(rt.Data.Text(layout.TypeKeyword, string(c.Kind))))
+				}
+				f.If(match, func() {
+					g.setSlot(c.Slot, rt.ErrValue.Get())
+					f.SetGlobal(rt.ErrAt, C32(0))
+					g.expr(c.Body)
+					f.Br(done)
+				}, nil)
+			}
+			f.Emit(guest.Const(layout.Err)) // no catch matched: the error goes on
+		})
+	}
+	if e.Finally == nil {
+		tryPart()
+		g.popChecked(e)
+		f.Emit(g.r.Get())
+		g.top = saved
+		return
+	}
+	outcome, errSlot := g.temp(), g.temp()
+	g.intercept(tryPart, func(Label) { f.Emit(guest.Const(layout.Err)) })
+	v := g.scratchLocal()
+	f.Set(v, Stack)
+	g.setSlot(outcome, v.Get())
+	g.release(1)
+	g.setSlot(errSlot, rt.ErrValue.Get())
+	at := f.NewLocal(I32)
+	f.Set(at, rt.ErrAt.Get())
+	f.Do(g.x(e.Finally))
+	f.If(Eq64(g.slot(outcome), guest.Const(layout.Err)), func() {
+		f.SetGlobal(rt.ErrValue, g.slot(errSlot))
+		f.SetGlobal(rt.ErrAt, at.Get())
+		g.rethrow()
+	}, nil)
+	f.Emit(g.slot(outcome))
+	g.top = saved
+}
+
+func (g *fnGen) throw(e *ir.Throw) {
+	f, rt := g.f, g.c.rt
+	saved := g.top
+	out := g.top
+	for i, a := range e.Args {
+		g.top = out + i + 1
+		if g.top > g.maxTop {
+			g.maxTop = g.top
+		}
+		g.setSlot(out+i, g.x(a))
+	}
+	f.Do(Call(rt.Throw, g.slotAddr(out), C32(int32(len(e.Args)))))
+	g.fail(e)
+	f.Emit(guest.Const(layout.Err)) // unreachable, but keeps the expression typed
+	g.top = saved
+}
+
+// check raises :error/type unless the value on the stack has type t: the host checks it
+// against the type expression, which it knows by its index.
+func (g *fnGen) check(at ir.Expr, t value.Value, what string) {
+	i := g.c.typeIndex(t, what)
+	g.f.Emit(Call(g.c.rt.CheckType, Stack, C32(int32(i))))
+	g.popChecked(at)
+	g.f.Emit(g.r.Get())
+}

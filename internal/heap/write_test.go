@@ -1,0 +1,105 @@
+package heap_test
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/rtfsvm/rtfsvm/internal/guest"
+	"github.com/rtfsvm/rtfsvm/internal/heap"
+	"github.com/rtfsvm/rtfsvm/internal/layout"
+	"github.com/rtfsvm/rtfsvm/value"
+)
+
+// instance is a guest module exporting the given routines, with a host that refuses
+// everything.
+func instance(t *testing.T, routines ...string) api.Module {
+	t.Helper()
+	rt := guest.New()
+	for _, r := range routines {
+		rt.Export(r)
+	}
+	rt.Finish()
+	bin, err := rt.M.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	r := wazero.NewRuntime(ctx)
+	t.Cleanup(func() { r.Close(ctx) })
+	err64 := func() int64 { return int64(layout.Err) }
+	_, err = r.NewHostModuleBuilder(guest.HostModule).
+		NewFunctionBuilder().WithFunc(func(int32) { panic("abort") }).Export("abort").
+		NewFunctionBuilder().WithFunc(func() int64 { return 1 << 40 }).Export("refuel").
+		NewFunctionBuilder().WithFunc(func(int32, int32, int64) int64 { return err64() }).Export("host_call").
+		NewFunctionBuilder().WithFunc(func(int32, int32) int64 { return err64() }).Export("host_batch").
+		NewFunctionBuilder().WithFunc(func(int32, int64, int64) int64 { return err64() }).Export("step").
+		NewFunctionBuilder().WithFunc(func(int64) int64 { return err64() }).Export("checkpoint").
+		NewFunctionBuilder().WithFunc(func(int32, int64) int64 { return err64() }).Export("raise").
+		Instantiate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := r.Instantiate(ctx, bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := guest.Setup(mod, 1<<16, 64<<20); err != nil {
+		t.Fatal(err)
+	}
+	return mod
+}
+
+func TestWriteRead(t *testing.T) {
+	mod := instance(t, "alloc", "box_int", "box_float", "list_cons", "vector_conj", "map_assoc", "set_conj")
+	w := heap.Writer{In: heap.Module(context.Background(), mod)}
+	r := heap.Reader{Mem: mod.Memory()}
+	elems := make([]value.Value, 100)
+	for i := range elems {
+		elems[i] = value.Int(i * i)
+	}
+	for _, v := range []value.Value{
+		value.Nil, value.True, value.False, value.Int(0), value.Int(-7), value.Int(layout.FixnumMax + 1),
+		value.Int(math.MinInt64), value.Float(2.5), value.Float(math.Inf(-1)), value.String(""),
+		value.String("héllo, wörld — longer than a word"), value.Keyword("ns/k"), value.Symbol("sym"),
+		value.NewList(), value.NewList(value.Int(1), value.String("two"), value.NewList()),
+		value.NewVector(elems), value.NewSet(elems...),
+		value.EmptyMap.Assoc(value.Keyword("a"), value.NewVector(elems)).Assoc(value.NewList(value.Int(1)), value.Nil),
+	} {
+		g, err := w.Write(v)
+		if err != nil {
+			t.Fatalf("write %s: %v", value.Print(v), err)
+		}
+		back, err := r.Read(g)
+		if err != nil {
+			t.Fatalf("read %s: %v", value.Print(v), err)
+		}
+		if value.Print(back) != value.Print(v) || back.Kind() != v.Kind() {
+			t.Errorf("%s reads back as %s", value.Print(v), value.Print(back))
+		}
+	}
+	// A guest function goes back as the reference it came from.
+	if g, err := w.Write(&heap.GuestFunction{Name: "f", Ref: 0x1230}); err != nil || g != 0x1230 {
+		t.Errorf("a guest function writes as %#x, %v", g, err)
+	}
+	// A Go builtin has no guest form.
+	if _, err := w.Write(&value.Builtin{Name: "inc"}); err == nil {
+		t.Error("writing a Go builtin must fail")
+	}
+}
+
+// A module without the routines a value needs is reported, not crashed on.
+func TestWriteMissingExport(t *testing.T) {
+	mod := instance(t, "alloc")
+	w := heap.Writer{In: heap.Module(context.Background(), mod)}
+	if _, err := w.Write(value.String("ok")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(value.NewVector([]value.Value{value.Int(1)})); err == nil || !strings.Contains(err.Error(), "vector_conj") {
+		t.Fatalf("writing a vector without vector_conj: %v", err)
+	}
+}

@@ -1,0 +1,192 @@
+package microvm
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/rtfsvm/rtfsvm/host"
+	"github.com/rtfsvm/rtfsvm/internal/guest"
+	"github.com/rtfsvm/rtfsvm/internal/heap"
+	"github.com/rtfsvm/rtfsvm/internal/layout"
+	"github.com/rtfsvm/rtfsvm/types"
+	"github.com/rtfsvm/rtfsvm/value"
+)
+
+// stopSignal unwinds the guest when the host stops a VM (a limit, a host failure); the
+// reason is in VM.stopped.
+type stopSignal struct{}
+
+const (
+	i32 = api.ValueTypeI32
+	i64 = api.ValueTypeI64
+)
+
+// instantiateHost defines the module every guest imports from. Each function finds its
+// VM in the context of the call.
+func (e *Engine) instantiateHost(ctx context.Context) error {
+	b := e.runtime.NewHostModuleBuilder(guest.HostModule)
+	fn := func(name string, params, results []api.ValueType, f func(vm *VM, stack []uint64)) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
+			f(ctx.Value(vmKey{}).(*VM), stack)
+		}), params, results).Export(name)
+	}
+	fn("abort", []api.ValueType{i32}, nil, func(vm *VM, s []uint64) {
+		limits := map[uint64]value.Keyword{guest.AbortFuel: value.LimitFuel, guest.AbortMemory: value.LimitMemory,
+			guest.AbortStack: value.LimitStack, guest.AbortTimeout: value.LimitTimeout}
+		vm.stop(&value.LimitError{Limit: limits[uint64(uint32(s[0]))]})
+	})
+	fn("refuel", nil, []api.ValueType{i64}, func(vm *VM, s []uint64) { s[0] = uint64(vm.refuel()) })
+	fn("host_call", []api.ValueType{i32, i32, i64}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
+		s[0] = vm.hostCall(uint32(s[0]), uint32(s[1]), s[2])
+	})
+	fn("host_batch", []api.ValueType{i32, i32}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
+		s[0] = vm.raise(value.Errorf(value.ErrInvalidArg, "parallel is not supported by the wasm engine yet"))
+	})
+	fn("step", []api.ValueType{i32, i64, i64}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
+		s[0] = vm.step(uint32(s[0]), s[1], s[2])
+	})
+	fn("checkpoint", []api.ValueType{i64}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
+		name := vm.mustRead(s[0])
+		if err := vm.host.Checkpoint(vm.ctx, name); err != nil {
+			s[0] = vm.raise(err)
+			return
+		}
+		s[0] = layout.Nil
+	})
+	fn("raise", []api.ValueType{i32, i64}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
+		code, ok := guest.ErrorCodes[int(uint32(s[0]))]
+		if !ok {
+			vm.stop(fmt.Errorf("microvm: the guest raised unknown error code %d", uint32(s[0])))
+		}
+		v := vm.mustRead(s[1])
+		s[0] = vm.raise(value.Errorf(code.Kind, code.Format, value.Describe(v)))
+	})
+	fn("throw", []api.ValueType{i32, i32}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
+		s[0] = vm.raise(value.ThrowError(vm.readArgs(uint32(s[0]), uint32(s[1]))))
+	})
+	fn("check_type", []api.ValueType{i64, i32}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
+		tc := vm.module.plan.Types[uint32(s[1])]
+		v := vm.mustRead(s[0])
+		if !types.Check(tc.Type, v) {
+			s[0] = vm.raise(value.Errorf(value.ErrType, "%s: expected %s, got %s", tc.What, value.Print(tc.Type), value.Describe(v)))
+		}
+	})
+	_, err := b.Instantiate(ctx)
+	return err
+}
+
+// stop ends the VM: the guest unwinds and Run returns err.
+func (vm *VM) stop(err error) {
+	if vm.stopped == nil {
+		vm.stopped = err
+	}
+	panic(stopSignal{})
+}
+
+func (vm *VM) refuel() int64 {
+	if vm.ctx.Err() != nil {
+		vm.stop(&value.LimitError{Limit: value.LimitTimeout})
+	}
+	left := int64(vm.global(guest.GlobalFuel)) // at most 0: what the guest overspent
+	used := vm.granted - left
+	remaining := vm.limits.Fuel - used
+	if remaining < 0 {
+		vm.stop(&value.LimitError{Limit: value.LimitFuel})
+	}
+	grant := min(int64(fuelSlice), remaining)
+	vm.granted += grant
+	return left + grant
+}
+
+func (vm *VM) reader() heap.Reader { return heap.Reader{Mem: vm.inst.Memory()} }
+
+func (vm *VM) read(v uint64) (value.Value, error) { return vm.reader().Read(v) }
+
+func (vm *VM) mustRead(v uint64) value.Value {
+	x, err := vm.read(v)
+	if err != nil {
+		vm.stop(err)
+	}
+	return x
+}
+
+func (vm *VM) readArgs(addr, n uint32) []value.Value {
+	out := make([]value.Value, n)
+	for i := range out {
+		w, _ := vm.inst.Memory().ReadUint64Le(addr + uint32(8*i))
+		out[i] = vm.mustRead(w)
+	}
+	return out
+}
+
+func (vm *VM) writer() heap.Writer { return heap.Writer{In: heap.Module(vm.ctx, vm.inst)} }
+
+func (vm *VM) write(v value.Value) uint64 {
+	g, err := vm.writer().Write(v)
+	if err != nil {
+		vm.stop(vm.failure(err))
+	}
+	return g
+}
+
+// raise hands an RTFS error to the guest: the error map goes into the err global and the
+// guest gets Err. Anything else stops the VM.
+func (vm *VM) raise(err error) uint64 {
+	e, ok := err.(*value.Error)
+	if !ok {
+		vm.stop(vm.failure(err))
+	}
+	vm.setGlobal(guest.GlobalErr, vm.write(e.ToMap()))
+	return layout.Err
+}
+
+func (vm *VM) hostCall(addr, n uint32, opts uint64) uint64 {
+	args := vm.readArgs(addr, n)
+	var id string
+	switch c := args[0].(type) {
+	case value.Keyword:
+		id = string(c)
+	case value.String:
+		id = string(c)
+	default:
+		return vm.raise(value.TypeError("call", "a capability id (keyword or string)", args[0]))
+	}
+	vm.seq++
+	req := &host.Request{Capability: id, Args: args[1:], StepPath: append([]string(nil), vm.steps...), Seq: vm.seq}
+	if o := vm.mustRead(opts); !value.IsNil(o) {
+		m, ok := o.(*value.Map)
+		if !ok {
+			return vm.raise(value.TypeError("call", "a map of call options", o))
+		}
+		req.Options = m
+	}
+	v, err := vm.host.Call(vm.ctx, req)
+	if err != nil {
+		return vm.raise(err)
+	}
+	return vm.write(v)
+}
+
+// step reports a step starting (phase 0), completing (1) or failing (2).
+func (vm *VM) step(phase uint32, name, v uint64) uint64 {
+	var ev host.StepEvent
+	switch phase {
+	case 0:
+		vm.steps = append(vm.steps, value.Str(vm.mustRead(name)))
+		ev = host.StepEvent{Path: append([]string(nil), vm.steps...), Phase: host.StepStarted}
+	case 1:
+		ev = host.StepEvent{Path: append([]string(nil), vm.steps...), Phase: host.StepCompleted, Result: vm.mustRead(v)}
+		vm.steps = vm.steps[:len(vm.steps)-1]
+	default:
+		errMap := vm.mustRead(v)
+		e, _ := value.ErrorFromValue(errMap)
+		ev = host.StepEvent{Path: append([]string(nil), vm.steps...), Phase: host.StepFailed, Err: e}
+		vm.steps = vm.steps[:len(vm.steps)-1]
+	}
+	if err := vm.host.Step(vm.ctx, ev); err != nil {
+		return vm.raise(err)
+	}
+	return layout.Nil
+}

@@ -1,0 +1,260 @@
+// Package microvm runs compiled plans in MicroVMs: wazero instances with no WASI and no
+// ambient access, whose only imports are the host functions of this package, under a
+// deterministic fuel budget, a memory limit, a stack limit and a wall-clock limit.
+//
+// Compile once, spawn many: an Engine compiles a plan to a Module (cached by the hash of
+// its Wasm), and each Spawn instantiates a fresh VM from it in microseconds.
+package microvm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/rtfsvm/rtfsvm/host"
+	"github.com/rtfsvm/rtfsvm/internal/compile"
+	"github.com/rtfsvm/rtfsvm/internal/guest"
+	"github.com/rtfsvm/rtfsvm/internal/layout"
+	"github.com/rtfsvm/rtfsvm/ir"
+	"github.com/rtfsvm/rtfsvm/syntax"
+	"github.com/rtfsvm/rtfsvm/value"
+)
+
+// Defaults of the limits.
+const (
+	DefaultFuel       = 1_000_000_000
+	DefaultMemory     = 64 << 20
+	DefaultStackBytes = 1 << 20
+	// fuelSlice is how much fuel the guest gets at a time: the wall clock is looked at
+	// once a slice, in the fuel slow path, never in the hot path.
+	fuelSlice = 1 << 20
+)
+
+// Config configures an Engine.
+type Config struct {
+	// CacheDir, when set, keeps wazero's compiled machine code there across processes.
+	CacheDir string
+}
+
+// Engine compiles plans and keeps what it compiled.
+type Engine struct {
+	runtime wazero.Runtime
+	mu      sync.Mutex
+	modules map[[32]byte]*Module
+}
+
+// NewEngine starts an engine. Close it to release its compiled code.
+func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
+	rc := wazero.NewRuntimeConfigCompiler().WithCoreFeatures(api.CoreFeaturesV2)
+	if cfg.CacheDir != "" {
+		cache, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
+		if err != nil {
+			return nil, err
+		}
+		rc = rc.WithCompilationCache(cache)
+	}
+	e := &Engine{runtime: wazero.NewRuntimeWithConfig(ctx, rc), modules: map[[32]byte]*Module{}}
+	if err := e.instantiateHost(ctx); err != nil {
+		e.runtime.Close(ctx)
+		return nil, err
+	}
+	return e, nil
+}
+
+// Close releases everything the engine compiled.
+func (e *Engine) Close(ctx context.Context) error { return e.runtime.Close(ctx) }
+
+// Module is a compiled plan, ready to spawn VMs.
+type Module struct {
+	plan     *compile.Program
+	compiled wazero.CompiledModule
+}
+
+// Inputs lists the plan's free symbols, which the initial environment must bind.
+func (m *Module) Inputs() []compile.Input { return m.plan.Inputs }
+
+// Capabilities lists the literal capability ids the plan calls.
+func (m *Module) Capabilities() []string { return m.plan.Capabilities }
+
+// Hash identifies the module's Wasm.
+func (m *Module) Hash() [32]byte { return m.plan.Hash }
+
+// Binary is the module's Wasm.
+func (m *Module) Binary() []byte { return m.plan.Binary }
+
+// Compile compiles a resolved plan, or returns the module compiled before for the same
+// Wasm.
+func (e *Engine) Compile(ctx context.Context, prog *ir.Program) (*Module, error) {
+	plan, err := compile.Compile(prog)
+	if err != nil {
+		return nil, err
+	}
+	return e.add(ctx, plan)
+}
+
+// Load prepares a module written by Module.Binary (rtfsvm compile).
+func (e *Engine) Load(ctx context.Context, wasm []byte) (*Module, error) {
+	plan, err := compile.Load(wasm)
+	if err != nil {
+		return nil, err
+	}
+	return e.add(ctx, plan)
+}
+
+func (e *Engine) add(ctx context.Context, plan *compile.Program) (*Module, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if m, ok := e.modules[plan.Hash]; ok {
+		return m, nil
+	}
+	compiled, err := e.runtime.CompileModule(ctx, plan.Binary)
+	if err != nil {
+		return nil, fmt.Errorf("microvm: the compiled plan does not validate: %w", err)
+	}
+	m := &Module{plan: plan, compiled: compiled}
+	e.modules[plan.Hash] = m
+	return m, nil
+}
+
+// Limits bound one VM.
+type Limits struct {
+	Fuel       int64         // 0: DefaultFuel
+	Memory     int64         // bytes of linear memory; 0: DefaultMemory
+	Timeout    time.Duration // 0: none beyond the context's
+	StackBytes uint32        // the shadow stack; 0: DefaultStackBytes
+}
+
+// SpawnOptions are a VM's initial environment, limits and host.
+type SpawnOptions struct {
+	Env    *value.Map
+	Limits Limits
+	Host   host.Host // nil: a local host with the built-in capabilities
+}
+
+// VM is one running instance of a module.
+type VM struct {
+	module  *Module
+	engine  *Engine
+	inst    api.Module
+	host    host.Host
+	ctx     context.Context
+	limits  Limits
+	granted int64 // fuel handed to the guest so far
+	seq     int
+	steps   []string
+	stopped error // the limit or host failure that stopped the VM
+}
+
+type vmKey struct{}
+
+// Spawn instantiates a VM with its initial environment bound.
+func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, error) {
+	lim := opts.Limits
+	if lim.Fuel <= 0 {
+		lim.Fuel = DefaultFuel
+	}
+	if lim.Memory <= 0 {
+		lim.Memory = DefaultMemory
+	}
+	if lim.StackBytes == 0 {
+		lim.StackBytes = DefaultStackBytes
+	}
+	if lim.Memory > 1<<32-layout.PageSize {
+		lim.Memory = 1<<32 - layout.PageSize
+	}
+	vm := &VM{module: m, engine: e, host: opts.Host, limits: lim}
+	if vm.host == nil {
+		vm.host = host.NewLocal(nil)
+	}
+	inst, err := e.runtime.InstantiateModule(ctx, m.compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	if err != nil {
+		return nil, err
+	}
+	vm.inst = inst
+	stack := min(lim.StackBytes, uint32(lim.Memory/4))
+	if err := guest.Setup(inst, stack, uint32(lim.Memory)); err != nil {
+		inst.Close(ctx)
+		return nil, &value.LimitError{Limit: value.LimitMemory}
+	}
+	env := opts.Env
+	if env == nil {
+		env = value.EmptyMap
+	}
+	vm.ctx = context.WithValue(ctx, vmKey{}, vm)
+	w := vm.writer()
+	for _, in := range m.plan.Inputs {
+		v, ok := env.Get(value.Keyword(in.Name))
+		if !ok {
+			inst.Close(ctx)
+			return nil, &syntax.Error{Pos: in.Pos, Msg: fmt.Sprintf("%s is not defined: it is neither a local, a definition nor a library function, and the environment does not bind it", in.Name)}
+		}
+		gv, err := w.Write(v)
+		if err != nil {
+			inst.Close(ctx)
+			return nil, vm.failure(err)
+		}
+		inst.Memory().WriteUint64Le(m.plan.GlobalsAddr+uint32(8*in.Global), gv)
+	}
+	return vm, nil
+}
+
+// Close releases the VM.
+func (vm *VM) Close(ctx context.Context) error { return vm.inst.Close(ctx) }
+
+// Run runs the plan to its value. Errors are *value.Error (uncaught RTFS error, with
+// At), *value.LimitError, or a host failure.
+func (vm *VM) Run(ctx context.Context) (value.Value, error) {
+	if vm.limits.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, vm.limits.Timeout)
+		defer cancel()
+	}
+	vm.ctx = context.WithValue(ctx, vmKey{}, vm)
+	out, err := vm.inst.ExportedFunction("run").Call(vm.ctx)
+	if vm.stopped != nil {
+		return nil, vm.stopped
+	}
+	if err != nil {
+		return nil, fmt.Errorf("microvm: the VM failed: %w", err)
+	}
+	if out[0] == layout.Err {
+		return nil, vm.uncaught()
+	}
+	return vm.read(out[0])
+}
+
+// uncaught converts the error in the guest's err global.
+func (vm *VM) uncaught() error {
+	ev, err := vm.read(vm.global(guest.GlobalErr))
+	if err != nil {
+		return err
+	}
+	e, ok := value.ErrorFromValue(ev)
+	if !ok {
+		return fmt.Errorf("microvm: the guest raised %s, which is not an error map", value.Print(ev))
+	}
+	if at := int(vm.global(guest.GlobalErrAt)); at > 0 && at < len(vm.module.plan.Positions) {
+		e.At = vm.module.plan.Positions[at]
+	}
+	return e
+}
+
+func (vm *VM) global(name string) uint64 { return vm.inst.ExportedGlobal(name).Get() }
+
+func (vm *VM) setGlobal(name string, v uint64) {
+	vm.inst.ExportedGlobal(name).(api.MutableGlobal).Set(v)
+}
+
+// failure records what stops the VM; a limit stays a limit.
+func (vm *VM) failure(err error) error {
+	var le *value.LimitError
+	if errors.As(err, &le) {
+		return le
+	}
+	return err
+}

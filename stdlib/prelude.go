@@ -1,0 +1,55 @@
+package stdlib
+
+import (
+	_ "embed"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/rtfsvm/rtfsvm/syntax"
+)
+
+// Prelude is the source of the library functions written in RTFS (prelude.rtfs): the
+// ones that call back into RTFS functions and those built on them. An engine resolves
+// it with the plan (resolve.ProgramWithPrelude) and compiles it like the plan's own code.
+//
+//go:embed prelude.rtfs
+var Prelude string
+
+// PreludeFile is the file name that positions in the prelude carry.
+const PreludeFile = "prelude.rtfs"
+
+// PreludeNames lists, sorted, the library functions that the prelude defines (not its
+// prelude-* helpers). Each replaces the Go function of the same name.
+var PreludeNames = preludeNames()
+
+var preludeForms = sync.OnceValue(func() []syntax.Node {
+	forms, err := syntax.Read(PreludeFile, Prelude)
+	if err != nil {
+		panic("stdlib: the prelude does not read: " + err.Error())
+	}
+	return forms
+})
+
+// PreludeForms is the prelude, read. The forms are shared: they must not be modified.
+func PreludeForms() []syntax.Node { return preludeForms() }
+
+func preludeNames() []string {
+	var names []string
+	for _, f := range PreludeForms() {
+		l, ok := f.(*syntax.List)
+		if !ok || len(l.Elems) < 2 {
+			continue
+		}
+		head, _ := l.Elems[0].(*syntax.Symbol)
+		name, _ := l.Elems[1].(*syntax.Symbol)
+		if head == nil || name == nil || head.Name != "defn" && head.Name != "def" {
+			continue
+		}
+		if !strings.HasPrefix(name.Name, "prelude-") {
+			names = append(names, name.Name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
