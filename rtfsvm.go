@@ -50,6 +50,41 @@ const DefaultEngine = EngineInterp
 // Run runs a loaded plan to its value. Errors are *syntax.Error (an input left unbound),
 // *value.Error (an uncaught RTFS error), *value.LimitError, or an error of the host.
 func Run(ctx context.Context, prog *ir.Program, opts Options) (value.Value, error) {
+	p, err := Prepare(ctx, prog, opts.Engine)
+	if err != nil {
+		return nil, err
+	}
+	return p.Run(ctx, opts)
+}
+
+// Prepared is a plan compiled for one engine, ready to run any number of times.
+type Prepared struct {
+	engine string
+	interp *interp.Program
+	wasm   *microvm.Module
+}
+
+// Prepare compiles a loaded plan for an engine ("" is the default engine).
+func Prepare(ctx context.Context, prog *ir.Program, engine string) (*Prepared, error) {
+	switch engine {
+	case "", EngineInterp:
+		return &Prepared{engine: EngineInterp, interp: interp.Compile(prog)}, nil
+	case EngineWasm:
+		eng, err := Engine()
+		if err != nil {
+			return nil, err
+		}
+		mod, err := eng.Compile(ctx, prog)
+		if err != nil {
+			return nil, err
+		}
+		return &Prepared{engine: EngineWasm, wasm: mod}, nil
+	}
+	return nil, fmt.Errorf("unknown engine %q: use %s or %s", engine, EngineWasm, EngineInterp)
+}
+
+// Run runs the prepared plan; opts.Engine is ignored.
+func (p *Prepared) Run(ctx context.Context, opts Options) (value.Value, error) {
 	if opts.Env == nil {
 		opts.Env = value.EmptyMap
 	}
@@ -58,13 +93,20 @@ func Run(ctx context.Context, prog *ir.Program, opts Options) (value.Value, erro
 		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
 		defer cancel()
 	}
-	switch opts.Engine {
-	case "", EngineInterp:
-		return interp.Compile(prog).Run(ctx, opts.Env, interp.Options{Host: opts.Host, Fuel: opts.Fuel, Memory: opts.Memory})
-	case EngineWasm:
-		return runWasm(ctx, prog, opts)
+	if p.interp != nil {
+		return p.interp.Run(ctx, opts.Env, interp.Options{Host: opts.Host, Fuel: opts.Fuel, Memory: opts.Memory})
 	}
-	return nil, fmt.Errorf("unknown engine %q: use %s or %s", opts.Engine, EngineWasm, EngineInterp)
+	eng, err := Engine()
+	if err != nil {
+		return nil, err
+	}
+	vm, err := p.wasm.Spawn(ctx, eng, microvm.SpawnOptions{Env: opts.Env, Host: opts.Host,
+		Limits: microvm.Limits{Fuel: opts.Fuel, Memory: opts.Memory}})
+	if err != nil {
+		return nil, err
+	}
+	defer vm.Close(ctx)
+	return vm.Run(ctx)
 }
 
 // The process's MicroVM engine, made on first use: compiled modules are cached in it.
@@ -78,22 +120,4 @@ var (
 func Engine() (*microvm.Engine, error) {
 	wasmOnce.Do(func() { wasmEngine, wasmErr = microvm.NewEngine(context.Background(), microvm.Config{}) })
 	return wasmEngine, wasmErr
-}
-
-func runWasm(ctx context.Context, prog *ir.Program, opts Options) (value.Value, error) {
-	eng, err := Engine()
-	if err != nil {
-		return nil, err
-	}
-	mod, err := eng.Compile(ctx, prog)
-	if err != nil {
-		return nil, err
-	}
-	vm, err := mod.Spawn(ctx, eng, microvm.SpawnOptions{Env: opts.Env, Host: opts.Host,
-		Limits: microvm.Limits{Fuel: opts.Fuel, Memory: opts.Memory}})
-	if err != nil {
-		return nil, err
-	}
-	defer vm.Close(ctx)
-	return vm.Run(ctx)
 }

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"github.com/rtfsvm/rtfsvm/internal/guest"
+	"github.com/rtfsvm/rtfsvm/internal/layout"
 	. "github.com/rtfsvm/rtfsvm/internal/wasm"
 	"github.com/rtfsvm/rtfsvm/ir"
 )
@@ -98,10 +99,24 @@ func arith(routine string, identity int64, fast fixnumOp) func(g *fnGen, e *ir.C
 	}
 }
 
-// compare is a numeric comparison of two arguments (more: every adjacent pair).
+// comparisons maps each comparison to its routine and the i64 comparison that orders
+// fixnums (tagging keeps the order, so they compare as they are).
+var comparisons = map[string]struct {
+	routine string
+	fixnum  byte
+}{
+	"<": {"num_lt", I64LtS}, ">": {"num_gt", I64GtS}, "<=": {"num_le", I64LeS}, ">=": {"num_ge", I64GeS},
+}
+
+// compare is a numeric comparison of two arguments as a value.
 func compare(routine string, fixnumOp byte) func(g *fnGen, e *ir.CallBuiltin) {
-	return func(g *fnGen, e *ir.CallBuiltin) {
-		f, rt := g.f, g.c.rt
+	return func(g *fnGen, e *ir.CallBuiltin) { g.f.Emit(guest.Bool(g.compareCond(e, routine, fixnumOp))) }
+}
+
+// compareCond is a comparison as an i32 condition.
+func (g *fnGen) compareCond(e *ir.CallBuiltin, routine string, fixnumOp byte) X {
+	return func(f *Func) {
+		rt := g.c.rt
 		saved := g.top
 		xs := g.operands(e.Args)
 		if len(xs) != 2 {
@@ -110,13 +125,26 @@ func compare(routine string, fixnumOp byte) func(g *fnGen, e *ir.CallBuiltin) {
 		la, lb := g.scratchLocal(), g.scratchLocal()
 		f.Set(la, xs[0])
 		f.Set(lb, xs[1])
-		f.Emit(IfX(i64, And32(guest.IsFixnum(la.Get()), guest.IsFixnum(lb.Get())),
-			// Tagging keeps the order, so fixnums compare as they are.
-			func(f *Func) { f.Emit(guest.Bool(Op(fixnumOp, la.Get(), lb.Get()))) },
-			func(f *Func) { g.checked(e, Call(rt.Fn(routine), la.Get(), lb.Get())) }))
+		f.Emit(IfX([]ValType{I32}, Wrap(And64(And64(la.Get(), lb.Get()), C64(1))),
+			func(f *Func) { f.Emit(Op(fixnumOp, la.Get(), lb.Get())) },
+			func(f *Func) {
+				g.checked(e, Call(rt.Fn(routine), la.Get(), lb.Get()))
+				f.Emit(Eq64(Stack, guest.Const(layout.True)))
+			}))
 		g.release(2)
 		g.top = saved
 	}
+}
+
+// cond is the truth of an expression as an i32, without making a boolean value when
+// the expression is a comparison.
+func (g *fnGen) cond(e ir.Expr) X {
+	if b, ok := e.(*ir.CallBuiltin); ok {
+		if c, ok := comparisons[b.Builtin.Name]; ok && len(b.Args) == 2 {
+			return g.compareCond(b, c.routine, c.fixnum)
+		}
+	}
+	return guest.Truthy(g.x(e))
 }
 
 // equal is (= a b): identical bits are equal (fixnums, nil, booleans, the same object);

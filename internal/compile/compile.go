@@ -74,6 +74,8 @@ func Compile(prog *ir.Program) (mod *Program, err error) {
 		c.rt.Data.SetWord(c.globals+uint32(8*g.Index), layout.Unbound)
 	}
 	c.positionsList = []string{""} // index 0: no position
+	c.defs = map[*ir.Global][]*ir.Def{}
+	collectDefs(prog.Top.Body, c.defs)
 	top := c.function(prog.Top)
 	run := c.rt.M.NewFunc("run", nil, []ValType{I64})
 	run.Result(Call(top, c.rt.SP.Get(), C32(0), guest.Const(layout.Nil)))
@@ -106,6 +108,28 @@ type compiler struct {
 	positions     map[string]int32
 	positionsList []string
 	types         []TypeCheck
+	defs          map[*ir.Global][]*ir.Def
+}
+
+// knownFunction is the function a callee expression always denotes, when the compiler
+// can tell: the current function's own name, or a global that one defn defines and
+// nothing redefines.
+func (c *compiler) knownFunction(g *fnGen, callee ir.Expr) *Func {
+	switch e := callee.(type) {
+	case *ir.Local:
+		if e.Slot == g.ir.SelfSlot {
+			return g.f
+		}
+	case *ir.GlobalRef:
+		defs := c.defs[e.Global]
+		if len(defs) != 1 {
+			return nil
+		}
+		if fn, ok := defs[0].Value.(*ir.Fn); ok && len(fn.Captures) == 0 {
+			return c.function(fn)
+		}
+	}
+	return nil
 }
 
 func (c *compiler) typeIndex(t value.Value, what string) int {

@@ -21,7 +21,6 @@ type fnGen struct {
 	clo          Local
 	top, maxTop  int
 	r            Local // the value being checked for Err
-	savedSP      Local
 	handlers     []handler
 	loops        map[*ir.Loop]Label
 	self         Label // the loop around the body, target of recur to the function
@@ -39,7 +38,6 @@ type handler struct {
 func (g *fnGen) compile() {
 	f := g.f
 	g.r = f.NewLocal(I64)
-	g.savedSP = f.NewLocal(I32)
 	g.loops = map[*ir.Loop]Label{}
 	f.Set(g.r, BlockX(i64, func(f *Func, exit Label) {
 		g.handlers = []handler{{exit, true}}
@@ -51,7 +49,6 @@ func (g *fnGen) compile() {
 			}
 		}))
 	}))
-	f.SetGlobal(g.c.rt.SP, g.savedSP.Get())
 	f.Result(g.r.Get())
 	f.Prepend(g.prologue)
 }
@@ -74,16 +71,11 @@ func (g *fnGen) prologue() {
 	f, rt := g.f, g.c.rt
 	frame := g.maxTop
 	nparams := len(g.ir.Params)
-	f.Set(g.savedSP, rt.SP.Get())
 	f.If(GtU32(g.slotAddr(frame), rt.StackLimit.Get()), func() {
 		f.Exec(Call(rt.Abort, C32(guest.AbortStack)))
 		f.Unreachable()
 	}, nil)
-	f.SetGlobal(rt.SP, g.slotAddr(frame))
-	arityError := func() {
-		f.SetGlobal(rt.SP, g.savedSP.Get())
-		f.Return(rt.Raise(guest.ErrArity, guest.Tag(ExtendU(g.argc.Get()))))
-	}
+	arityError := func() { f.Return(rt.Raise(guest.ErrArity, guest.Tag(ExtendU(g.argc.Get())))) }
 	if g.ir.Rest == ir.NoRest {
 		f.If(Ne32(g.argc.Get(), C32(int32(nparams))), arityError, nil)
 		g.zero(nparams, frame)
@@ -174,13 +166,23 @@ func (g *fnGen) raise(at ir.Expr, code int, v X) {
 	g.fail(at)
 }
 
-// simple expressions have no effects and cannot call: they can be evaluated at any time.
+// simple expressions cannot call anything (a global may raise :error/unbound, which
+// leaves nothing behind): they can be evaluated when their value is needed.
 func simple(e ir.Expr) bool {
 	switch e.(type) {
-	case *ir.Const, *ir.Local, *ir.Free:
+	case *ir.Const, *ir.Local, *ir.Free, *ir.GlobalRef:
 		return true
 	}
 	return false
+}
+
+func allSimple(es []ir.Expr) bool {
+	for _, e := range es {
+		if !simple(e) {
+			return false
+		}
+	}
+	return true
 }
 
 // operands evaluates expressions in order and returns code that pushes their values: a
@@ -189,7 +191,8 @@ func simple(e ir.Expr) bool {
 func (g *fnGen) operands(es []ir.Expr) []X {
 	xs := make([]X, len(es))
 	for i, e := range es {
-		if simple(e) {
+		if simple(e) || allSimple(es[i+1:]) {
+			// Nothing after it can call: it may be evaluated where it is used (once).
 			xs[i] = g.x(e)
 			continue
 		}
@@ -216,7 +219,7 @@ func (g *fnGen) expr(e ir.Expr) {
 		}, nil)
 		f.Emit(g.r.Get())
 	case *ir.If:
-		f.Emit(IfX(i64, guest.Truthy(g.x(e.Cond)), func(*Func) { g.expr(e.Then) }, func(*Func) { g.expr(e.Else) }))
+		f.Emit(IfX(i64, g.cond(e.Cond), func(*Func) { g.expr(e.Then) }, func(*Func) { g.expr(e.Else) }))
 	case *ir.Do:
 		for _, x := range e.Exprs[:len(e.Exprs)-1] {
 			f.Do(g.x(x))
@@ -328,7 +331,12 @@ func (g *fnGen) closure(fn *ir.Fn) {
 func (g *fnGen) call(e *ir.Call) {
 	f, rt := g.f, g.c.rt
 	saved := g.top
-	fn := g.operands([]ir.Expr{e.Fn})[0]
+	fn := g.x(e.Fn)
+	if !simple(e.Fn) && !allSimple(e.Args) {
+		s := g.temp()
+		g.setSlot(s, fn)
+		fn = g.slot(s)
+	}
 	out := g.top
 	for i, a := range e.Args {
 		g.top = out + i + 1
@@ -344,6 +352,14 @@ func (g *fnGen) call(e *ir.Call) {
 	cl := g.scratchLocal()
 	f.Set(cl, fn)
 	argc := C32(int32(len(e.Args)))
+	if target := g.c.knownFunction(g, e.Fn); target != nil {
+		// The callee is known at compile time: a direct call, with no closure test and
+		// no table look-up.
+		g.checked(e, Call(target, g.slotAddr(out), argc, cl.Get()))
+		g.release(1)
+		g.top = saved
+		return
+	}
 	g.checked(e, IfX(i64, And32(guest.IsPointer(cl.Get()), Eq32(guest.TypeOf(cl.Get()), C32(layout.TypeClosure))),
 		func(f *Func) {
 			f.Emit(CallIndirect(guest.FnSig, Load32(Wrap(cl.Get()), layout.ClosureIndex), g.slotAddr(out), argc, cl.Get()))

@@ -7,8 +7,10 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/tetratelabs/wazero/api"
 	"pgregory.net/rapid"
 
+	"github.com/rtfsvm/rtfsvm/internal/guest"
 	"github.com/rtfsvm/rtfsvm/internal/heap"
 	"github.com/rtfsvm/rtfsvm/internal/layout"
 	"github.com/rtfsvm/rtfsvm/value"
@@ -18,7 +20,7 @@ import (
 var writerRoutines = []string{"alloc", "box_int", "box_float", "list_cons", "vector_conj", "map_assoc", "set_conj"}
 
 // newCollVM is a test VM exporting the writer's routines and the given ones.
-func newCollVM(t *testing.T, routines ...string) *testVM {
+func newCollVM(t *testing.T, routines ...string) collVM {
 	t.Helper()
 	all := slices.Clone(writerRoutines)
 	for _, r := range routines {
@@ -26,7 +28,24 @@ func newCollVM(t *testing.T, routines ...string) *testVM {
 			all = append(all, r)
 		}
 	}
-	return newTestVM(t, all...)
+	vm := newTestVM(t, all...)
+	return collVM{vm, vm.global(guest.GlobalHP)}
+}
+
+// collVM is a test VM whose heap can be emptied between the examples of a property.
+type collVM struct {
+	*testVM
+	heapBase uint64
+}
+
+// reset empties the heap (zeroing it, as alloc expects), so that a property test of
+// many examples stays within the VM's memory limit.
+func (vm collVM) reset() {
+	hp := vm.global(guest.GlobalHP)
+	if !vm.mod.Memory().Write(uint32(vm.heapBase), make([]byte, hp-vm.heapBase)) {
+		vm.t.Fatal("heap outside memory")
+	}
+	vm.mod.ExportedGlobal(guest.GlobalHP).(api.MutableGlobal).Set(vm.heapBase)
 }
 
 // write puts a Go value into the guest.
@@ -76,7 +95,7 @@ type tb interface {
 // checkVectorShape checks that vector v has the shape the Go model gives its count:
 // leaves of 32, inner nodes with only the children in use, the least shift, and a tail
 // holding the rest.
-func checkVectorShape(t tb, vm *testVM, v uint64) {
+func checkVectorShape(t tb, vm collVM, v uint64) {
 	t.Helper()
 	count, shift := vm.u32(uint32(v)+layout.CountOffset), vm.u32(uint32(v)+layout.VectorShift)
 	off := uint32(0)
@@ -115,7 +134,7 @@ func checkVectorShape(t tb, vm *testVM, v uint64) {
 // checkMapShape checks that map or set m is a canonical CHAMP trie holding its count:
 // every pair sits at its hash's chunk, collision nodes only where the hash is used up,
 // and no child is empty or a lone pair (those fold into their parent).
-func checkMapShape(t tb, vm *testVM, m uint64) {
+func checkMapShape(t tb, vm collVM, m uint64) {
 	t.Helper()
 	var walk func(node uint64, shift uint, root bool) int
 	walk = func(node uint64, shift uint, root bool) int {

@@ -14,6 +14,7 @@ import (
 func TestWriteReadRoundTrip(t *testing.T) {
 	vm := newCollVM(t)
 	rapid.Check(t, func(rt *rapid.T) {
+		vm.reset()
 		v := genValue(3, true).Draw(rt, "v")
 		if got := vm.read(vm.write(v)); !same(got, v) {
 			rt.Fatalf("%s reads back as %s", value.Print(v), value.Print(got))
@@ -27,6 +28,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 func TestEqualHash(t *testing.T) {
 	vm := newCollVM(t, "equal", "hash")
 	rapid.Check(t, func(rt *rapid.T) {
+		vm.reset()
 		a := genValue(3, true).Draw(rt, "a")
 		b := variant(rt, a)
 		c := genValue(2, true).Draw(rt, "c")

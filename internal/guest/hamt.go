@@ -122,7 +122,8 @@ func init() {
 		old, sub := f.NewLocal(I64), f.NewLocal(I64)
 		added := f.NewLocal(I32)
 		splice := func(rm, rmN, ins, insN X) X { return Call(rt.Fn("obj_splice"), p.Get(), rm, rmN, ins, insN) }
-		// replace sets the pair at word i of node p (whose key equals k), or keeps it.
+		// replace handles k equal to the key at word i: with keep, or when the pair is
+		// already k and v, nothing changes; otherwise a copy of the node holds k and v.
 		replace := func() {
 			f.If(Or32(keep.Get(), And32(Eq64(slot(p.Get(), i.Get()), k.Get()), Eq64(slot(p.Get(), Add32(i.Get(), C32(1))), v.Get()))),
 				func() { f.Return(node.Get(), C32(0)) }, nil)
@@ -158,10 +159,11 @@ func init() {
 			// the place of the pair among the children.
 			f.Set(sub, Call(rt.Fn("hamt_pair"), old.Get(), slot(p.Get(), Add32(i.Get(), C32(1))), Call(rt.Fn("hash"), old.Get()),
 				k.Get(), v.Get(), hash.Get(), Add32(shift.Get(), C32(hbits))))
-			f.Set(c, splice(i.Get(), C32(2),
-				Add32(Add32(C32(1), Shl32(Sub32(popcnt(dm.Get()), C32(1)), C32(1))), below(nm.Get(), bit.Get())), C32(1)))
+			// Its word once the pair is gone: after the other pairs, among the children.
+			f.Set(n, Add32(Add32(C32(1), Shl32(Sub32(popcnt(dm.Get()), C32(1)), C32(1))), below(nm.Get(), bit.Get())))
+			f.Set(c, splice(i.Get(), C32(2), n.Get(), C32(1)))
 			f.Store64(c.Get(), layout.HNodeDatamap, bitmaps(xor32(dm.Get(), bit.Get()), Or32(nm.Get(), bit.Get())))
-			setSlot(f, c.Get(), Add32(Add32(C32(1), Shl32(Sub32(popcnt(dm.Get()), C32(1)), C32(1))), below(nm.Get(), bit.Get())), sub.Get())
+			setSlot(f, c.Get(), n.Get(), sub.Get())
 			f.Return(ExtendU(c.Get()), C32(1))
 		}, nil)
 		f.If(And32(nm.Get(), bit.Get()), func() {

@@ -44,6 +44,7 @@ func genKey() *rapid.Generator[value.Value] {
 func TestMapModel(t *testing.T) {
 	vm := newCollVM(t, mapRoutines...)
 	rapid.Check(t, func(rt *rapid.T) {
+		vm.reset()
 		model := value.EmptyMap
 		g := vm.global("empty_map")
 		keys := rapid.SliceOfN(genKey(), 1, 400).Draw(rt, "keys")
@@ -105,6 +106,7 @@ func TestMapModel(t *testing.T) {
 func TestSetModel(t *testing.T) {
 	vm := newCollVM(t, mapRoutines...)
 	rapid.Check(t, func(rt *rapid.T) {
+		vm.reset()
 		model := value.EmptySet
 		g := vm.global("empty_set")
 		for i, steps := 0, rapid.IntRange(0, 600).Draw(rt, "steps"); i < steps; i++ {

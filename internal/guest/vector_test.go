@@ -34,6 +34,7 @@ func TestList(t *testing.T) {
 func TestVectorModel(t *testing.T) {
 	vm := newCollVM(t, "vector_nth", "vector_assoc", "vector_count", "vector_pop")
 	rapid.Check(t, func(rt *rapid.T) {
+		vm.reset()
 		n := rapid.IntRange(0, 2200).Draw(rt, "n")
 		elems := make([]value.Value, n)
 		for i := range elems {

@@ -31,17 +31,26 @@ func instance(t *testing.T, routines ...string) api.Module {
 	ctx := context.Background()
 	r := wazero.NewRuntime(ctx)
 	t.Cleanup(func() { r.Close(ctx) })
-	err64 := func() int64 { return int64(layout.Err) }
-	_, err = r.NewHostModuleBuilder(guest.HostModule).
-		NewFunctionBuilder().WithFunc(func(int32) { panic("abort") }).Export("abort").
-		NewFunctionBuilder().WithFunc(func() int64 { return 1 << 40 }).Export("refuel").
-		NewFunctionBuilder().WithFunc(func(int32, int32, int64) int64 { return err64() }).Export("host_call").
-		NewFunctionBuilder().WithFunc(func(int32, int32) int64 { return err64() }).Export("host_batch").
-		NewFunctionBuilder().WithFunc(func(int32, int64, int64) int64 { return err64() }).Export("step").
-		NewFunctionBuilder().WithFunc(func(int64) int64 { return err64() }).Export("checkpoint").
-		NewFunctionBuilder().WithFunc(func(int32, int64) int64 { return err64() }).Export("raise").
-		Instantiate(ctx)
+	// Stub every import, whatever the runtime imports: abort fails the call, the
+	// others return Err (or nothing).
+	compiled, err := r.CompileModule(ctx, bin)
 	if err != nil {
+		t.Fatal(err)
+	}
+	host := r.NewHostModuleBuilder(guest.HostModule)
+	for _, imp := range compiled.ImportedFunctions() {
+		_, name, _ := imp.Import()
+		results := imp.ResultTypes()
+		host.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(_ context.Context, _ api.Module, stack []uint64) {
+			if name == "abort" {
+				panic("abort")
+			}
+			if len(results) > 0 {
+				stack[0] = layout.Err
+			}
+		}), imp.ParamTypes(), results).Export(name)
+	}
+	if _, err := host.Instantiate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	mod, err := r.Instantiate(ctx, bin)
