@@ -120,8 +120,9 @@ func mapFn(name string) fnImpl {
 			for j, xs := range xss {
 				args[j] = xs[i]
 			}
-			// A fresh slice for each call: the callee may keep its arguments (a rest list).
-			if out[i], err = call(c, a[0], append([]Value(nil), args...)...); err != nil {
+			// The engine copies the arguments where the callee's frame starts, so args can
+			// be reused for the next call.
+			if out[i], err = call(c, a[0], args...); err != nil {
 				return nil, err
 			}
 		}
@@ -136,8 +137,10 @@ func filterFn(name string, keep bool) fnImpl {
 			return nil, err
 		}
 		out := xs[:0]
+		arg := make([]Value, 1)
 		for _, x := range xs {
-			ok, err := truthyCall(c, a[0], x)
+			arg[0] = x
+			ok, err := truthyCall(c, a[0], arg...)
 			if err != nil {
 				return nil, err
 			}
@@ -165,8 +168,10 @@ func reduce(c Caller, a []Value) (Value, error) {
 	default:
 		acc, xs = xs[0], xs[1:]
 	}
+	args := make([]Value, 2) // reused: the engine does not keep arguments
 	for _, x := range xs {
-		if acc, err = call(c, a[0], acc, x); err != nil {
+		args[0], args[1] = acc, x
+		if acc, err = call(c, a[0], args...); err != nil {
 			return nil, err
 		}
 	}

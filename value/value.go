@@ -129,6 +129,7 @@ type Function interface {
 // Caller is what library functions need from the engine running them: a way to call
 // function values they were given, and the fuel meter.
 type Caller interface {
+	// Call calls fn; it does not keep args, which the caller may reuse.
 	Call(fn Value, args []Value) (Value, error)
 	// Charge consumes n units of fuel; it fails with a *LimitError when the budget is spent.
 	Charge(n int) error
