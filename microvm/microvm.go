@@ -186,6 +186,14 @@ func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, 
 		env = value.EmptyMap
 	}
 	vm.ctx = context.WithValue(ctx, vmKey{}, vm)
+	// The literals' collections are built before anything else runs.
+	if _, err := inst.ExportedFunction("init").Call(vm.ctx); err != nil {
+		inst.Close(ctx)
+		if vm.stopped != nil {
+			return nil, vm.stopped
+		}
+		return nil, err
+	}
 	w := vm.writer()
 	for _, in := range m.plan.Inputs {
 		v, ok := env.Get(value.Keyword(in.Name))

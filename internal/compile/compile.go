@@ -80,6 +80,7 @@ func Compile(prog *ir.Program) (mod *Program, err error) {
 	run := c.rt.M.NewFunc("run", nil, []ValType{I64})
 	run.Result(Call(top, c.rt.SP.Get(), C32(0), guest.Const(layout.Nil)))
 	c.rt.M.Exports = append(c.rt.M.Exports, Export{Name: "run", Kind: ExportFunc, Index: run.Index})
+	c.buildConstants()
 	for _, name := range hostExports {
 		c.rt.Export(name)
 	}
@@ -109,6 +110,41 @@ type compiler struct {
 	positionsList []string
 	types         []TypeCheck
 	defs          map[*ir.Global][]*ir.Def
+	libClosures   map[string]uint64
+	consts        []constCell
+}
+
+// libClosure is a static closure for a library function used as a value: its function
+// checks the argument count and calls the routine.
+func (c *compiler) libClosure(name string, lf guest.LibFn) uint64 {
+	if v, ok := c.libClosures[name]; ok {
+		return v
+	}
+	rt := c.rt
+	f := rt.M.NewFunc("lib:"+name, guest.FnSig.Params, guest.FnSig.Results)
+	fp, argc := f.Param(0), f.Param(1)
+	tooFew := LtU32(argc.Get(), C32(int32(lf.Min)))
+	if lf.Max >= 0 {
+		tooFew = Or32(tooFew, GtU32(argc.Get(), C32(int32(lf.Max))))
+	}
+	f.If(tooFew, func() { f.Return(rt.Raise(guest.ErrArity, guest.Tag(ExtendU(argc.Get())))) }, nil)
+	if lf.Fixed == guest.Variadic {
+		f.Result(Call(rt.Fn(lf.Routine), fp.Get(), argc.Get()))
+	} else {
+		args := make([]X, lf.Fixed)
+		for i := range args {
+			args[i] = Load64(fp.Get(), uint32(8*i))
+		}
+		f.Result(Call(rt.Fn(lf.Routine), args...))
+	}
+	slot := len(rt.M.Table)
+	rt.M.Table = append(rt.M.Table, f.Index)
+	v := rt.Data.Object(layout.TypeClosure, []uint64{uint64(slot)}, []uint64{rt.Data.Text(layout.TypeString, name)})
+	if c.libClosures == nil {
+		c.libClosures = map[string]uint64{}
+	}
+	c.libClosures[name] = v
+	return v
 }
 
 // knownFunction is the function a callee expression always denotes, when the compiler
@@ -172,7 +208,7 @@ func (c *compiler) function(fn *ir.Fn) *Func {
 	return f
 }
 
-// staticValue is the value of a scalar constant (collections are not static yet).
+// staticValue is the value of a scalar constant.
 func (c *compiler) staticValue(e ir.Expr, v value.Value) uint64 {
 	switch v := v.(type) {
 	case value.NilType:
@@ -195,23 +231,84 @@ func (c *compiler) staticValue(e ir.Expr, v value.Value) uint64 {
 		return c.rt.Data.Text(layout.TypeKeyword, string(v))
 	case value.Symbol:
 		return c.rt.Data.Text(layout.TypeSymbol, string(v))
+	}
+	panic("compile: staticValue of a collection")
+}
+
+// constant is the code of a literal: a scalar is an immediate or a static object; a
+// collection is built once, when the VM starts (by the init function), into a cell of
+// the static region that the code reads.
+func (c *compiler) constant(e ir.Expr, v value.Value) X {
+	switch v := v.(type) {
 	case *value.List:
 		if v.Len() == 0 {
-			return c.rt.EmptyList
+			return guest.Const(c.rt.EmptyList)
 		}
 	case *value.Vector:
 		if v.Len() == 0 {
-			return c.rt.EmptyVector
+			return guest.Const(c.rt.EmptyVector)
 		}
 	case *value.Map:
 		if v.Len() == 0 {
-			return c.rt.EmptyMap
+			return guest.Const(c.rt.EmptyMap)
 		}
 	case *value.Set:
 		if v.Len() == 0 {
-			return c.rt.EmptySet
+			return guest.Const(c.rt.EmptySet)
+		}
+	default:
+		return guest.Const(c.staticValue(e, v))
+	}
+	cell := c.rt.Data.Reserve(1)
+	c.consts = append(c.consts, constCell{cell, v})
+	return Load64(C32(int32(cell)), 0)
+}
+
+type constCell struct {
+	addr uint32
+	v    value.Value
+}
+
+// buildConstants writes the init function, which builds every collection literal.
+func (c *compiler) buildConstants() {
+	init := c.rt.M.NewFunc("init", nil, nil)
+	for _, k := range c.consts {
+		init.Store64(C32(int32(k.addr)), 0, c.buildConstant(init, k.v))
+	}
+	c.rt.M.Exports = append(c.rt.M.Exports, Export{Name: "init", Kind: ExportFunc, Index: init.Index})
+}
+
+// buildConstant is the code that builds one literal collection. Its elements go into a
+// static array: scalars at compile time, nested collections by code before the call.
+func (c *compiler) buildConstant(f *Func, v value.Value) X {
+	var elems []value.Value
+	routine := ""
+	switch v := v.(type) {
+	case *value.List:
+		elems, routine = v.Slice(), "list_of"
+	case *value.Vector:
+		elems, routine = v.Slice(), "vector_of"
+	case *value.Set:
+		elems, routine = v.Elems(), "set_of"
+	case *value.Map:
+		for _, e := range v.Entries() {
+			elems = append(elems, e.Key, e.Val)
+		}
+		routine = "map_of"
+	default:
+		return guest.Const(c.staticValue(nil, v))
+	}
+	if len(elems) == 0 {
+		return c.constant(nil, v)
+	}
+	arr := c.rt.Data.Reserve(len(elems))
+	for i, x := range elems {
+		switch x.(type) {
+		case *value.List, *value.Vector, *value.Set, *value.Map:
+			f.Store64(C32(int32(arr)), uint32(8*i), c.buildConstant(f, x))
+		default:
+			c.rt.Data.SetWord(arr+uint32(8*i), c.staticValue(nil, x))
 		}
 	}
-	unsupported(e, "collection literals")
-	return 0
+	return Call(c.rt.Fn(routine), C32(int32(arr)), C32(int32(len(elems))))
 }

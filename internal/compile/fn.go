@@ -207,7 +207,7 @@ func (g *fnGen) expr(e ir.Expr) {
 	f, rt := g.f, g.c.rt
 	switch e := e.(type) {
 	case *ir.Const:
-		f.Emit(guest.Const(g.c.staticValue(e, e.Value)))
+		f.Emit(g.c.constant(e, e.Value))
 	case *ir.Local:
 		f.Emit(g.slot(e.Slot))
 	case *ir.Free:
@@ -252,11 +252,19 @@ func (g *fnGen) expr(e ir.Expr) {
 	case *ir.Call:
 		g.call(e)
 	case *ir.CallBuiltin:
-		gen, ok := builtins[e.Builtin.Name]
-		if !ok {
+		if gen, ok := builtins[e.Builtin.Name]; ok {
+			gen(g, e)
+		} else if lf, ok := guest.Library[e.Builtin.Name]; ok {
+			g.libCall(e, lf)
+		} else {
 			unsupported(e, "the library function "+e.Builtin.Name)
 		}
-		gen(g, e)
+	case *ir.BuiltinRef:
+		lf, ok := guest.Library[e.Builtin.Name]
+		if !ok {
+			unsupported(e, "the library function "+e.Builtin.Name+" as a value")
+		}
+		f.Emit(guest.Const(g.c.libClosure(e.Builtin.Name, lf)))
 	case *ir.Loop:
 		for i, init := range e.Inits {
 			g.setSlot(e.Slots[i], g.x(init))
@@ -287,9 +295,24 @@ func (g *fnGen) expr(e ir.Expr) {
 	case *ir.Check:
 		g.expr(e.Expr)
 		g.check(e, e.Type, e.What)
+	case *ir.MakeVector:
+		g.build(e, "vector_of", e.Elems)
+	case *ir.MakeMap:
+		g.build(e, "map_of", e.Elems)
+	case *ir.MakeSet:
+		g.build(e, "set_of", e.Elems)
 	default:
 		unsupported(e, describe(e))
 	}
+}
+
+// build makes a collection of the values of elems with a routine of the variadic
+// convention.
+func (g *fnGen) build(at ir.Expr, routine string, elems []ir.Expr) {
+	saved := g.top
+	out := g.layArgs(elems)
+	g.checked(at, Call(g.c.rt.Fn(routine), g.slotAddr(out), C32(int32(len(elems)))))
+	g.top = saved
 }
 
 func describe(e ir.Expr) string {
@@ -298,8 +321,6 @@ func describe(e ir.Expr) string {
 		return "parallel"
 	case *ir.BuiltinRef:
 		return "library functions used as values"
-	case *ir.MakeVector, *ir.MakeMap, *ir.MakeSet:
-		return "collection literals"
 	}
 	return "this form"
 }
@@ -337,18 +358,7 @@ func (g *fnGen) call(e *ir.Call) {
 		g.setSlot(s, fn)
 		fn = g.slot(s)
 	}
-	out := g.top
-	for i, a := range e.Args {
-		g.top = out + i + 1
-		if g.top > g.maxTop {
-			g.maxTop = g.top
-		}
-		g.setSlot(out+i, g.x(a))
-	}
-	g.top = out + len(e.Args)
-	if g.top > g.maxTop {
-		g.maxTop = g.top
-	}
+	out := g.layArgs(e.Args)
 	cl := g.scratchLocal()
 	f.Set(cl, fn)
 	argc := C32(int32(len(e.Args)))
@@ -401,15 +411,8 @@ func (g *fnGen) recur(e *ir.Recur) {
 func (g *fnGen) hostCall(e *ir.HostCall) {
 	f, rt := g.f, g.c.rt
 	saved := g.top
-	out := g.top
 	parts := append([]ir.Expr{e.Capability}, e.Args...)
-	for i, a := range parts {
-		g.top = out + i + 1
-		if g.top > g.maxTop {
-			g.maxTop = g.top
-		}
-		g.setSlot(out+i, g.x(a))
-	}
+	out := g.layArgs(parts)
 	opts := guest.Const(layout.Nil)
 	if e.Options != nil {
 		s := g.temp()
@@ -525,14 +528,7 @@ func (g *fnGen) try(e *ir.Try) {
 func (g *fnGen) throw(e *ir.Throw) {
 	f, rt := g.f, g.c.rt
 	saved := g.top
-	out := g.top
-	for i, a := range e.Args {
-		g.top = out + i + 1
-		if g.top > g.maxTop {
-			g.maxTop = g.top
-		}
-		g.setSlot(out+i, g.x(a))
-	}
+	out := g.layArgs(e.Args)
 	f.Do(Call(rt.Throw, g.slotAddr(out), C32(int32(len(e.Args)))))
 	g.fail(e)
 	f.Emit(guest.Const(layout.Err)) // unreachable, but keeps the expression typed
@@ -546,4 +542,35 @@ func (g *fnGen) check(at ir.Expr, t value.Value, what string) {
 	g.f.Emit(Call(g.c.rt.CheckType, Stack, C32(int32(i))))
 	g.popChecked(at)
 	g.f.Emit(g.r.Get())
+}
+
+// layArgs evaluates arguments into consecutive frame slots from the current top, where
+// a callee (or a variadic routine) reads them; it returns the first slot.
+func (g *fnGen) layArgs(args []ir.Expr) int {
+	out := g.top
+	for i, a := range args {
+		g.top = out + i + 1
+		if g.top > g.maxTop {
+			g.maxTop = g.top
+		}
+		g.setSlot(out+i, g.x(a))
+	}
+	g.top = out + len(args)
+	if g.top > g.maxTop {
+		g.maxTop = g.top
+	}
+	return out
+}
+
+// libCall calls the guest routine of a library function.
+func (g *fnGen) libCall(e *ir.CallBuiltin, lf guest.LibFn) {
+	rt := g.c.rt
+	saved := g.top
+	if lf.Fixed == guest.Variadic {
+		out := g.layArgs(e.Args)
+		g.checked(e, Call(rt.Fn(lf.Routine), g.slotAddr(out), C32(int32(len(e.Args)))))
+	} else {
+		g.checked(e, Call(rt.Fn(lf.Routine), g.operands(e.Args)...))
+	}
+	g.top = saved
 }
