@@ -10,6 +10,7 @@ import (
 	"github.com/rtfsvm/rtfsvm/internal/guest"
 	"github.com/rtfsvm/rtfsvm/internal/heap"
 	"github.com/rtfsvm/rtfsvm/internal/layout"
+	"github.com/rtfsvm/rtfsvm/stdlib"
 	"github.com/rtfsvm/rtfsvm/types"
 	"github.com/rtfsvm/rtfsvm/value"
 )
@@ -73,8 +74,52 @@ func (e *Engine) instantiateHost(ctx context.Context) error {
 			s[0] = vm.raise(value.Errorf(value.ErrType, "%s: expected %s, got %s", tc.What, value.Print(tc.Type), value.Describe(v)))
 		}
 	})
+	fn("helper", []api.ValueType{i32, i32, i32}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
+		id := int(uint32(s[0]))
+		if id >= len(guest.HelperNames) {
+			vm.stop(fmt.Errorf("microvm: the guest asked for unknown helper %d", id))
+		}
+		b, _ := stdlib.Lookup(guest.HelperNames[id])
+		args := vm.readArgs(uint32(s[1]), uint32(s[2]))
+		if !b.AcceptsArity(len(args)) {
+			s[0] = vm.raise(value.ArityError(b.Name, len(args)))
+			return
+		}
+		v, err := b.Fn(helperCaller{vm}, args)
+		if err != nil {
+			s[0] = vm.raise(err)
+			return
+		}
+		s[0] = vm.write(v)
+	})
 	_, err := b.Instantiate(ctx)
 	return err
+}
+
+// helperCaller is what a host helper sees of its VM: its fuel and memory limits.
+// Helpers never call functions (those library functions run in the guest).
+type helperCaller struct{ vm *VM }
+
+func (c helperCaller) Call(value.Value, []value.Value) (value.Value, error) {
+	return nil, fmt.Errorf("microvm: a host helper cannot call a function")
+}
+
+// Charge takes fuel from the guest's current slice, refilling it as the guest would.
+func (c helperCaller) Charge(n int) error {
+	vm := c.vm
+	left := int64(vm.global(guest.GlobalFuel)) - int64(n)
+	vm.setGlobal(guest.GlobalFuel, uint64(left))
+	if left < 0 {
+		vm.setGlobal(guest.GlobalFuel, uint64(vm.refuel()))
+	}
+	return nil
+}
+
+func (c helperCaller) Allocate(n int64) error {
+	if n > c.vm.limits.Memory {
+		return &value.LimitError{Limit: value.LimitMemory}
+	}
+	return nil
 }
 
 // stop ends the VM: the guest unwinds and Run returns err.

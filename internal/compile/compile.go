@@ -116,7 +116,7 @@ type compiler struct {
 
 // libClosure is a static closure for a library function used as a value: its function
 // checks the argument count and calls the routine.
-func (c *compiler) libClosure(name string, lf guest.LibFn) uint64 {
+func (c *compiler) libClosure(name string, lf libFunction) uint64 {
 	if v, ok := c.libClosures[name]; ok {
 		return v
 	}
@@ -128,7 +128,9 @@ func (c *compiler) libClosure(name string, lf guest.LibFn) uint64 {
 		tooFew = Or32(tooFew, GtU32(argc.Get(), C32(int32(lf.Max))))
 	}
 	f.If(tooFew, func() { f.Return(rt.Raise(guest.ErrArity, guest.Tag(ExtendU(argc.Get())))) }, nil)
-	if lf.Fixed == guest.Variadic {
+	if lf.Helper >= 0 {
+		f.Result(Call(rt.Helper, C32(int32(lf.Helper)), fp.Get(), argc.Get()))
+	} else if lf.Fixed == guest.Variadic {
 		f.Result(Call(rt.Fn(lf.Routine), fp.Get(), argc.Get()))
 	} else {
 		args := make([]X, lf.Fixed)

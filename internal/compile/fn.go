@@ -254,13 +254,13 @@ func (g *fnGen) expr(e ir.Expr) {
 	case *ir.CallBuiltin:
 		if gen, ok := builtins[e.Builtin.Name]; ok {
 			gen(g, e)
-		} else if lf, ok := guest.Library[e.Builtin.Name]; ok {
+		} else if lf, ok := libFn(e.Builtin); ok {
 			g.libCall(e, lf)
 		} else {
 			unsupported(e, "the library function "+e.Builtin.Name)
 		}
 	case *ir.BuiltinRef:
-		lf, ok := guest.Library[e.Builtin.Name]
+		lf, ok := libFn(e.Builtin)
 		if !ok {
 			unsupported(e, "the library function "+e.Builtin.Name+" as a value")
 		}
@@ -562,14 +562,34 @@ func (g *fnGen) layArgs(args []ir.Expr) int {
 	return out
 }
 
-// libCall calls the guest routine of a library function.
-func (g *fnGen) libCall(e *ir.CallBuiltin, lf guest.LibFn) {
+// libFn says how a library function runs: a guest routine, or a host helper.
+func libFn(b *value.Builtin) (libFunction, bool) {
+	if lf, ok := guest.Library[b.Name]; ok {
+		return libFunction{lf, -1}, true
+	}
+	if id := guest.HelperID(b.Name); id >= 0 {
+		return libFunction{guest.LibFn{Fixed: guest.Variadic, Min: b.MinArgs, Max: b.MaxArgs}, id}, true
+	}
+	return libFunction{}, false
+}
+
+type libFunction struct {
+	guest.LibFn
+	Helper int // the host helper's id, or -1
+}
+
+// libCall calls the guest routine (or host helper) of a library function.
+func (g *fnGen) libCall(e *ir.CallBuiltin, lf libFunction) {
 	rt := g.c.rt
 	saved := g.top
-	if lf.Fixed == guest.Variadic {
+	switch {
+	case lf.Helper >= 0:
+		out := g.layArgs(e.Args)
+		g.checked(e, Call(rt.Helper, C32(int32(lf.Helper)), g.slotAddr(out), C32(int32(len(e.Args)))))
+	case lf.Fixed == guest.Variadic:
 		out := g.layArgs(e.Args)
 		g.checked(e, Call(rt.Fn(lf.Routine), g.slotAddr(out), C32(int32(len(e.Args)))))
-	} else {
+	default:
 		g.checked(e, Call(rt.Fn(lf.Routine), g.operands(e.Args)...))
 	}
 	g.top = saved

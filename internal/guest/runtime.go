@@ -27,7 +27,7 @@ const (
 type Runtime struct {
 	M *Module
 	// Imports.
-	Abort, Refuel, HostCall, HostBatch, Step, Checkpoint, RaiseImport, Throw, CheckType *Func
+	Abort, Refuel, HostCall, HostBatch, Step, Checkpoint, RaiseImport, Throw, CheckType, Helper *Func
 	// Globals (exported under these names, so that the host can read and set them).
 	SP, StackLimit, HP, HeapEnd, HeapLimit, Fuel, ErrValue, ErrAt GlobalRef
 	funcs                                                         map[string]*Func
@@ -79,6 +79,8 @@ func New() *Runtime {
 	// check_type(v, type) -> v, or Err (:error/type) when v does not have the type the
 	// module's type table holds at that index.
 	rt.CheckType = m.ImportFunc(HostModule, "check_type", []ValType{I64, I32}, i64)
+	// helper(id, args, argc) -> value or Err: a host helper (helpers.go).
+	rt.Helper = m.ImportFunc(HostModule, "helper", []ValType{I32, I32, I32}, i64)
 	rt.SP = rt.exportGlobal(GlobalSP, I32, 0)
 	rt.StackLimit = rt.exportGlobal(GlobalStackLimit, I32, 0)
 	rt.HP = rt.exportGlobal(GlobalHP, I32, 0)

@@ -51,6 +51,7 @@ func newTestVM(t *testing.T, routines ...string) *testVM {
 	}).Export("raise").
 		NewFunctionBuilder().WithFunc(func(int32, int32) int64 { return int64(layout.Err) }).Export("throw").
 		NewFunctionBuilder().WithFunc(func(v int64, _ int32) int64 { return v }).Export("check_type").
+		NewFunctionBuilder().WithFunc(func(int32, int32, int32) int64 { return int64(layout.Err) }).Export("helper").
 		Instantiate(ctx)
 	if err != nil {
 		t.Fatal(err)
