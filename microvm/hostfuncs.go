@@ -43,7 +43,7 @@ func (e *Engine) instantiateHost(ctx context.Context) error {
 		s[0] = vm.hostCall(uint32(s[0]), uint32(s[1]), s[2])
 	})
 	fn("host_batch", []api.ValueType{i32, i32}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
-		s[0] = vm.raise(value.Errorf(value.ErrInvalidArg, "parallel is not supported by the wasm engine yet"))
+		s[0] = vm.hostBatch(uint32(s[0]), uint32(s[1]))
 	})
 	fn("step", []api.ValueType{i32, i64, i64}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
 		s[0] = vm.step(uint32(s[0]), s[1], s[2])
@@ -188,30 +188,62 @@ func (vm *VM) raise(err error) uint64 {
 }
 
 func (vm *VM) hostCall(addr, n uint32, opts uint64) uint64 {
-	args := vm.readArgs(addr, n)
-	var id string
-	switch c := args[0].(type) {
-	case value.Keyword:
-		id = string(c)
-	case value.String:
-		id = string(c)
-	default:
-		return vm.raise(value.TypeError("call", "a capability id (keyword or string)", args[0]))
-	}
-	vm.seq++
-	req := &host.Request{Capability: id, Args: args[1:], StepPath: append([]string(nil), vm.steps...), Seq: vm.seq}
-	if o := vm.mustRead(opts); !value.IsNil(o) {
-		m, ok := o.(*value.Map)
-		if !ok {
-			return vm.raise(value.TypeError("call", "a map of call options", o))
-		}
-		req.Options = m
+	req, err := vm.request(vm.readArgs(addr, n), vm.mustRead(opts))
+	if err != nil {
+		return vm.raise(err)
 	}
 	v, err := vm.host.Call(vm.ctx, req)
 	if err != nil {
 		return vm.raise(err)
 	}
 	return vm.write(v)
+}
+
+// hostBatch carries out the calls of a parallel form: n vectors [capability args...
+// options] laid out at addr.
+func (vm *VM) hostBatch(addr, n uint32) uint64 {
+	reqs := make([]*host.Request, n)
+	for i, c := range vm.readArgs(addr, n) {
+		parts := c.(*value.Vector).Slice()
+		req, err := vm.request(parts[:len(parts)-1], parts[len(parts)-1])
+		if err != nil {
+			return vm.raise(err)
+		}
+		reqs[i] = req
+	}
+	outs := vm.host.Batch(vm.ctx, reqs)
+	vals := make([]value.Value, len(outs))
+	for i, o := range outs {
+		if o.Err != nil {
+			return vm.raise(o.Err)
+		}
+		vals[i] = o.Value
+	}
+	return vm.write(value.NewVector(vals))
+}
+
+// request makes the host request of a call: its capability id and arguments, and its
+// options (nil or a map).
+func (vm *VM) request(parts []value.Value, opts value.Value) (*host.Request, error) {
+	var id string
+	switch c := parts[0].(type) {
+	case value.Keyword:
+		id = string(c)
+	case value.String:
+		id = string(c)
+	default:
+		return nil, value.TypeError("call", "a capability id (keyword or string)", parts[0])
+	}
+	vm.seq++
+	req := &host.Request{Capability: id, Args: parts[1:], StepPath: append([]string(nil), vm.steps...), Seq: vm.seq}
+	if !value.IsNil(opts) {
+		m, ok := opts.(*value.Map)
+		if !ok {
+			return nil, value.TypeError("call", "a map of call options", opts)
+		}
+		req.Options = m
+	}
+	return req, nil
 }
 
 // step reports a step starting (phase 0), completing (1) or failing (2).

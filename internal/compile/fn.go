@@ -295,6 +295,8 @@ func (g *fnGen) expr(e ir.Expr) {
 	case *ir.Check:
 		g.expr(e.Expr)
 		g.check(e, e.Type, e.What)
+	case *ir.Parallel:
+		g.parallel(e)
 	case *ir.MakeVector:
 		g.build(e, "vector_of", e.Elems)
 	case *ir.MakeMap:
@@ -317,8 +319,6 @@ func (g *fnGen) build(at ir.Expr, routine string, elems []ir.Expr) {
 
 func describe(e ir.Expr) string {
 	switch e.(type) {
-	case *ir.Parallel:
-		return "parallel"
 	case *ir.BuiltinRef:
 		return "library functions used as values"
 	}
@@ -592,5 +592,35 @@ func (g *fnGen) libCall(e *ir.CallBuiltin, lf libFunction) {
 	default:
 		g.checked(e, Call(rt.Fn(lf.Routine), g.operands(e.Args)...))
 	}
+	g.top = saved
+}
+
+// parallel sends its host calls as one batch: each call is a vector [capability args...
+// options], and the host answers with the vector of results, or the error of the first
+// call (in argument order) that failed.
+func (g *fnGen) parallel(e *ir.Parallel) {
+	f, rt := g.f, g.c.rt
+	saved := g.top
+	calls := g.temp() // first of len(e.Calls) consecutive slots
+	for range e.Calls[1:] {
+		g.temp()
+	}
+	for i, hc := range e.Calls {
+		parts := append([]ir.Expr{hc.Capability}, hc.Args...)
+		if hc.Options != nil {
+			parts = append(parts, hc.Options)
+		} else {
+			parts = append(parts, &ir.Const{At: hc.At, Value: value.Nil})
+		}
+		inner := g.top
+		g.build(hc, "vector_of", parts)
+		v := g.scratchLocal()
+		f.Set(v, Stack)
+		g.setSlot(calls+i, v.Get())
+		g.release(1)
+		g.top = inner
+	}
+	rt.ChargeFuel(f, C64(int64(len(e.Calls))))
+	g.checked(e, Call(rt.HostBatch, g.slotAddr(calls), C32(int32(len(e.Calls)))))
 	g.top = saved
 }
