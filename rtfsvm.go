@@ -31,7 +31,12 @@ func Load(file, src string) (*ir.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	return resolve.Program(file, forms, stdlib.Lookup)
+	prog, err := resolve.Program(file, forms, stdlib.Lookup)
+	if err != nil {
+		return nil, err
+	}
+	prog.Source = forms
+	return prog, nil
 }
 
 // Options configure one run.
@@ -73,6 +78,13 @@ func Prepare(ctx context.Context, prog *ir.Program, engine string) (*Prepared, e
 		eng, err := Engine()
 		if err != nil {
 			return nil, err
+		}
+		if prog.Source != nil {
+			// The wasm engine runs the library's higher-order functions from the
+			// prelude, compiled with the plan.
+			if prog, err = resolve.ProgramWithPrelude(prog.File, prog.Source, stdlib.PreludeForms(), stdlib.Lookup); err != nil {
+				return nil, err
+			}
 		}
 		mod, err := eng.Compile(ctx, prog)
 		if err != nil {

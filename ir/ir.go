@@ -23,6 +23,10 @@ type Program struct {
 	// Top is the top level as a function of no parameters: its body evaluates the
 	// top-level forms in order.
 	Top *Fn
+	// Source is the forms the program was resolved from, for an engine that resolves
+	// them again with its own prelude (the wasm engine, whose higher-order library
+	// functions are written in RTFS).
+	Source []syntax.Node
 }
 
 // Global is a top-level variable.

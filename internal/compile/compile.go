@@ -76,7 +76,7 @@ func Compile(prog *ir.Program) (mod *Program, err error) {
 	c.positionsList = []string{""} // index 0: no position
 	c.defs = map[*ir.Global][]*ir.Def{}
 	collectDefs(prog.Top.Body, c.defs)
-	top := c.function(prog.Top)
+	top := c.function(pruneUnusedPrelude(prog.Top))
 	run := c.rt.M.NewFunc("run", nil, []ValType{I64})
 	run.Result(Call(top, c.rt.SP.Get(), C32(0), guest.Const(layout.Nil)))
 	c.rt.M.Exports = append(c.rt.M.Exports, Export{Name: "run", Kind: ExportFunc, Index: run.Index})
