@@ -1,6 +1,8 @@
 package compile
 
 import (
+	"fmt"
+
 	"github.com/rtfsvm/rtfsvm/internal/guest"
 	"github.com/rtfsvm/rtfsvm/internal/layout"
 	. "github.com/rtfsvm/rtfsvm/internal/wasm"
@@ -110,7 +112,30 @@ var comparisons = map[string]struct {
 
 // compare is a numeric comparison of two arguments as a value.
 func compare(routine string, fixnumOp byte) func(g *fnGen, e *ir.CallBuiltin) {
-	return func(g *fnGen, e *ir.CallBuiltin) { g.f.Emit(guest.Bool(g.compareCond(e, routine, fixnumOp))) }
+	return func(g *fnGen, e *ir.CallBuiltin) {
+		if len(e.Args) != 2 {
+			g.general(e)
+			return
+		}
+		g.f.Emit(guest.Bool(g.compareCond(e, routine, fixnumOp)))
+	}
+}
+
+// general calls a library function through its routine, for the calls that an inline
+// fast path does not cover.
+func (g *fnGen) general(e *ir.CallBuiltin) {
+	lf, ok := libFn(e.Builtin)
+	if !ok {
+		unsupported(e, "the library function "+e.Builtin.Name+" with "+plural(len(e.Args)))
+	}
+	g.libCall(e, lf)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return "1 argument"
+	}
+	return fmt.Sprintf("%d arguments", n)
 }
 
 // compareCond is a comparison as an i32 condition.
@@ -119,9 +144,6 @@ func (g *fnGen) compareCond(e *ir.CallBuiltin, routine string, fixnumOp byte) X 
 		rt := g.c.rt
 		saved := g.top
 		xs := g.operands(e.Args)
-		if len(xs) != 2 {
-			unsupported(e, "comparisons of other than two arguments")
-		}
 		la, lb := g.scratchLocal(), g.scratchLocal()
 		f.Set(la, xs[0])
 		f.Set(lb, xs[1])
@@ -152,10 +174,11 @@ func (g *fnGen) cond(e ir.Expr) X {
 func equal(g *fnGen, e *ir.CallBuiltin) {
 	f, rt := g.f, g.c.rt
 	saved := g.top
-	xs := g.operands(e.Args)
-	if len(xs) != 2 {
-		unsupported(e, "= of other than two arguments")
+	if len(e.Args) != 2 {
+		g.general(e)
+		return
 	}
+	xs := g.operands(e.Args)
 	la, lb := g.scratchLocal(), g.scratchLocal()
 	f.Set(la, xs[0])
 	f.Set(lb, xs[1])
