@@ -253,24 +253,10 @@ func IfX(results []ValType, cond X, then, els func(f *Func)) X {
 }
 
 // Block runs body; a Br to its label jumps past the block's end.
-func (f *Func) Block(body func(exit Label)) {
-	f.op(opBlock)
-	f.op(0x40)
-	f.depth++
-	body(Label{f.depth})
-	f.depth--
-	f.op(opEnd)
-}
+func (f *Func) Block(body func(exit Label)) { f.structured(opBlock, nil, body) }
 
 // Loop runs body once; a Br to its label starts the body again.
-func (f *Func) Loop(body func(again Label)) {
-	f.op(opLoop)
-	f.op(0x40)
-	f.depth++
-	body(Label{f.depth})
-	f.depth--
-	f.op(opEnd)
-}
+func (f *Func) Loop(body func(again Label)) { f.structured(opLoop, nil, body) }
 
 // Br branches to a label.
 func (f *Func) Br(l Label) { f.opU32(opBr, uint32(f.depth-l.depth)) }

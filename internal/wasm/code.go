@@ -234,24 +234,20 @@ func (f *Func) Prepend(emit func()) {
 
 // BlockX is a block with results: body leaves them, or branches to exit with them.
 func BlockX(results []ValType, body func(f *Func, exit Label)) X {
-	return func(f *Func) {
-		f.op(opBlock)
-		blockType(f, results)
-		f.depth++
-		body(f, Label{f.depth})
-		f.depth--
-		f.op(opEnd)
-	}
+	return func(f *Func) { f.structured(opBlock, results, func(l Label) { body(f, l) }) }
 }
 
 // LoopX is a loop with results: body leaves them, or branches to again to repeat.
 func LoopX(results []ValType, body func(f *Func, again Label)) X {
-	return func(f *Func) {
-		f.op(opLoop)
-		blockType(f, results)
-		f.depth++
-		body(f, Label{f.depth})
-		f.depth--
-		f.op(opEnd)
-	}
+	return func(f *Func) { f.structured(opLoop, results, func(l Label) { body(f, l) }) }
+}
+
+// structured writes a block or loop around body, which gets the label that targets it.
+func (f *Func) structured(op byte, results []ValType, body func(Label)) {
+	f.op(op)
+	blockType(f, results)
+	f.depth++
+	body(Label{f.depth})
+	f.depth--
+	f.op(opEnd)
 }
