@@ -133,3 +133,37 @@ func Engine() (*microvm.Engine, error) {
 	wasmOnce.Do(func() { wasmEngine, wasmErr = microvm.NewEngine(context.Background(), microvm.Config{}) })
 	return wasmEngine, wasmErr
 }
+
+// Binary is the Wasm module of a plan prepared for the wasm engine (what rtfsvm compile
+// writes), or nil for another engine.
+func (p *Prepared) Binary() []byte {
+	if p.wasm == nil {
+		return nil
+	}
+	return p.wasm.Binary()
+}
+
+// Inputs lists the names of the plan's inputs, which the environment must bind.
+func (p *Prepared) Inputs() []string {
+	if p.wasm == nil {
+		return nil
+	}
+	var names []string
+	for _, in := range p.wasm.Inputs() {
+		names = append(names, in.Name)
+	}
+	return names
+}
+
+// LoadWasm prepares a module that rtfsvm compile wrote.
+func LoadWasm(ctx context.Context, bin []byte) (*Prepared, error) {
+	eng, err := Engine()
+	if err != nil {
+		return nil, err
+	}
+	mod, err := eng.Load(ctx, bin)
+	if err != nil {
+		return nil, err
+	}
+	return &Prepared{engine: EngineWasm, wasm: mod}, nil
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rtfsvm/rtfsvm"
 	"github.com/rtfsvm/rtfsvm/host"
+	"github.com/rtfsvm/rtfsvm/ir"
 	"github.com/rtfsvm/rtfsvm/syntax"
 	"github.com/rtfsvm/rtfsvm/value"
 )
@@ -52,6 +53,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(runCommand(stdin, stdout, stderr, &status))
+	root.AddCommand(compileCommand(stdin, stderr, &status))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
 	if err := root.Execute(); err != nil {
 		fmt.Fprintf(stderr, "%s\n", err)
@@ -136,12 +138,24 @@ func runPlan(ctx context.Context, f runFlags, args []string, stdin io.Reader, st
 	if f.config != "" {
 		fmt.Fprintf(stderr, "warning: --config is not supported yet; running with the built-in capabilities\n")
 	}
-	prog, err := rtfsvm.Load(file, src)
+	var plan *rtfsvm.Prepared
+	if strings.HasPrefix(src, "\x00asm") {
+		// A module written by rtfsvm compile.
+		if f.engine != rtfsvm.EngineWasm {
+			return report(stderr, usagef("%s is a compiled module: it runs on --engine wasm only", file))
+		}
+		plan, err = rtfsvm.LoadWasm(ctx, []byte(src))
+	} else {
+		var prog *ir.Program
+		if prog, err = rtfsvm.Load(file, src); err == nil {
+			plan, err = rtfsvm.Prepare(ctx, prog, f.engine)
+		}
+	}
 	if err != nil {
 		return report(stderr, err)
 	}
-	v, err := rtfsvm.Run(ctx, prog, rtfsvm.Options{
-		Engine: f.engine, Env: env, Host: host.NewLocal(stderr),
+	v, err := plan.Run(ctx, rtfsvm.Options{
+		Env: env, Host: host.NewLocal(stderr),
 		Fuel: f.fuel, Memory: memory, Timeout: f.timeout,
 	})
 	if err != nil {
@@ -236,4 +250,57 @@ func report(stderr io.Writer, err error) int {
 	}
 	fmt.Fprintf(stderr, "error: %v\n", err)
 	return exitUsage
+}
+
+func compileCommand(stdin io.Reader, stderr io.Writer, status *int) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "compile FILE.rtfs -o FILE.wasm",
+		Short: "Compile a plan to the module the MicroVM runs",
+		Long: `Compile a plan to a WebAssembly module that carries everything needed to run it
+(rtfsvm run FILE.wasm). The plan's inputs are listed on standard error.`,
+		Example: "  rtfsvm compile plan.rtfs -o plan.wasm && rtfsvm run plan.wasm --env '{:intent \"x\"}'",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("compile needs one FILE (or - for standard input)")
+			}
+			if out == "" {
+				return usagef("compile needs -o FILE.wasm")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			*status = compilePlan(cmd.Context(), args[0], out, stdin, stderr)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "the module to write")
+	return cmd
+}
+
+func compilePlan(ctx context.Context, file, out string, stdin io.Reader, stderr io.Writer) int {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	_, src, err := readSource(runFlags{}, []string{file}, stdin)
+	if err != nil {
+		return report(stderr, err)
+	}
+	prog, err := rtfsvm.Load(file, src)
+	if err != nil {
+		return report(stderr, err)
+	}
+	plan, err := rtfsvm.Prepare(ctx, prog, rtfsvm.EngineWasm)
+	if err != nil {
+		return report(stderr, err)
+	}
+	if err := os.WriteFile(out, plan.Binary(), 0o644); err != nil {
+		return report(stderr, usagef("cannot write %s: %v", out, errors.Unwrap(err)))
+	}
+	if inputs := plan.Inputs(); len(inputs) > 0 {
+		fmt.Fprintf(stderr, "inputs: %s\n", strings.Join(inputs, " "))
+	} else {
+		fmt.Fprintf(stderr, "inputs: none\n")
+	}
+	return exitOK
 }

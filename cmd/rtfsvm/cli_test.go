@@ -91,3 +91,28 @@ func TestExamplesRun(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
+
+func TestCompileThenRun(t *testing.T) {
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan.rtfs")
+	mod := filepath.Join(dir, "plan.wasm")
+	if err := os.WriteFile(plan, []byte("(step \"add\" (call :ccos.math.add x 2))"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, "", "compile", plan, "-o", mod)
+	if code != 0 || !strings.Contains(stderr, "inputs: x") {
+		t.Fatalf("compile: exit %d, stderr %q", code, stderr)
+	}
+	code, stdout, stderr := run(t, "", "run", mod, "--engine", "wasm", "--env", "{:x 40}")
+	if code != 0 || stdout != "42\n" {
+		t.Fatalf("run of the module: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, _, stderr = run(t, "", "run", mod, "--engine", "wasm")
+	if code != 2 || !strings.Contains(stderr, plan+":1:34: x is not defined") {
+		t.Fatalf("unbound input: exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = run(t, "", "run", mod, "--engine", "interp")
+	if code != 2 || !strings.Contains(stderr, "runs on --engine wasm only") {
+		t.Fatalf("module on interp: exit %d, stderr %q", code, stderr)
+	}
+}
