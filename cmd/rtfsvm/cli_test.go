@@ -54,8 +54,6 @@ func TestRunContract(t *testing.T) {
 		{name: "thrown custom error", args: []string{"run", "-e", `(throw :my/oops "it broke" {:n 1})`}, code: 1,
 			stderrHas: []string{"error: :my/oops: it broke", "  at -e:1:1"}},
 		{name: "wasm engine", args: []string{"run", "-e", "(- 50 8)", "--engine", "wasm"}, code: 0, stdout: "42\n"},
-		{name: "wasm engine names what it cannot compile yet", args: []string{"run", "-e", "(map inc [1])", "--engine", "wasm"}, code: 2,
-			stderrHas: []string{"-e:1:1: the wasm engine does not support the library function map yet"}},
 		{name: "no file", args: []string{"run"}, code: 2, stderrHas: []string{"run needs a FILE"}},
 		{name: "missing file", args: []string{"run", filepath.Join(dir, "none.rtfs")}, code: 2, stderrHas: []string{"cannot read"}},
 		{name: "bad env", args: []string{"run", "-e", "1", "--env", "[1]"}, code: 2, stderrHas: []string{"--env must be a map"}},
