@@ -6,7 +6,6 @@ package resolve
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/rtfsvm/rtfsvm/ir"
 	"github.com/rtfsvm/rtfsvm/syntax"
@@ -18,50 +17,8 @@ import (
 type Library func(name string) (*value.Builtin, bool)
 
 // Program resolves the top-level forms of one file.
-func Program(file string, forms []syntax.Node, lib Library) (prog *ir.Program, err error) {
-	r := &resolver{lib: lib, globals: map[string]*ir.Global{}, caps: map[string]bool{}}
-	defer func() {
-		if e := recover(); e != nil {
-			se, ok := e.(*syntax.Error)
-			if !ok {
-				panic(e)
-			}
-			prog, err = nil, se
-		}
-	}()
-	for _, f := range forms {
-		r.collectDefs(f)
-	}
-	top := &fnScope{fn: &ir.Fn{Name: "", Rest: ir.NoRest, SelfSlot: -1}, freeIndex: map[*binding]int{}, top: true}
-	r.fn = top
-	r.block = &blockScope{fn: top}
-	pos := syntax.Pos{File: file, Line: 1, Col: 1}
-	if len(forms) > 0 {
-		pos = forms[0].Position()
-	}
-	body := r.body(pos, forms, true)
-	top.fn.Body = body
-	top.fn.NumLocals = top.numLocals
-	top.fn.Pos = pos
-	prog = &ir.Program{File: file, Top: top.fn}
-	for _, g := range r.order {
-		if !g.Input {
-			g.Index = len(prog.Globals)
-			prog.Globals = append(prog.Globals, g)
-		}
-	}
-	for _, g := range r.order {
-		if g.Input {
-			g.Index = len(prog.Globals)
-			prog.Globals = append(prog.Globals, g)
-			prog.Inputs = append(prog.Inputs, g)
-		}
-	}
-	for c := range r.caps {
-		prog.Capabilities = append(prog.Capabilities, c)
-	}
-	sort.Strings(prog.Capabilities)
-	return prog, nil
+func Program(file string, forms []syntax.Node, lib Library) (*ir.Program, error) {
+	return ProgramWithPrelude(file, forms, nil, lib)
 }
 
 type resolver struct {
