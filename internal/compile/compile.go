@@ -13,6 +13,7 @@ import (
 	"github.com/rtfsvm/rtfsvm/internal/layout"
 	. "github.com/rtfsvm/rtfsvm/internal/wasm"
 	"github.com/rtfsvm/rtfsvm/ir"
+	"github.com/rtfsvm/rtfsvm/stdlib"
 	"github.com/rtfsvm/rtfsvm/syntax"
 	"github.com/rtfsvm/rtfsvm/value"
 )
@@ -181,6 +182,10 @@ func unsupported(e ir.Expr, what string) {
 
 // position is the index of an error site in the module's position table.
 func (c *compiler) position(e ir.Expr) int32 {
+	if e.Position().File == stdlib.PreludeFile {
+		// Inside the library: the error takes the position of the plan's call.
+		return 0
+	}
 	p := e.Position().String()
 	if i, ok := c.positions[p]; ok {
 		return i
