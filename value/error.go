@@ -59,8 +59,8 @@ func ArityError(fn string, n int) *Error {
 // Describe names a value's type for messages, with the value itself when it is short.
 func Describe(v Value) string {
 	s := Print(v)
-	if len(s) > 40 {
-		s = s[:37] + "..."
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:37]) + "..." // whole characters: a message stays valid UTF-8
 	}
 	return v.Kind().String() + " " + s
 }
