@@ -447,7 +447,8 @@ func partition(c Caller, a []Value) (Value, error) {
 		return nil, invalid("partition", "size and step must be positive")
 	}
 	var pad []Value
-	if len(a) == 4 {
+	padded := len(a) == 4 // even a nil pad keeps the short last group, as in Clojure
+	if padded {
 		if pad, err = seqOf(c, "partition", a[2]); err != nil {
 			return nil, err
 		}
@@ -464,7 +465,7 @@ func partition(c Caller, a []Value) (Value, error) {
 		}
 		short := len(g) < n
 		if short {
-			if pad == nil {
+			if !padded {
 				break
 			}
 			g = append(append([]Value(nil), g...), pad[:min(n-len(g), len(pad))]...)
