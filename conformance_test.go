@@ -11,7 +11,6 @@ import (
 
 	"github.com/rtfsvm/rtfsvm"
 	"github.com/rtfsvm/rtfsvm/host"
-	"github.com/rtfsvm/rtfsvm/internal/compile"
 	"github.com/rtfsvm/rtfsvm/syntax"
 	"github.com/rtfsvm/rtfsvm/value"
 )
@@ -122,12 +121,6 @@ func TestConformance(t *testing.T) {
 			name := engine + "/" + strings.TrimSuffix(strings.TrimPrefix(c.path, "testdata/conformance/"), ".rtfs")
 			t.Run(name, func(t *testing.T) {
 				printed, kind, err := outcome(engine, c)
-				var unsupported *compile.UnsupportedError
-				if errors.As(err, &unsupported) {
-					// The wasm engine is being completed form by form; what it cannot
-					// compile yet is skipped, never passed.
-					t.Skip(err)
-				}
 				switch {
 				case c.wantErr != "" && kind != c.wantErr:
 					t.Errorf("want error %s, got %s (value %q, err %v)", c.wantErr, orNone(kind), printed, err)

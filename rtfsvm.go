@@ -50,7 +50,7 @@ type Options struct {
 }
 
 // DefaultEngine is the engine used when Options.Engine is empty.
-const DefaultEngine = EngineInterp
+const DefaultEngine = EngineWasm
 
 // Run runs a loaded plan to its value. Errors are *syntax.Error (an input left unbound),
 // *value.Error (an uncaught RTFS error), *value.LimitError, or an error of the host.
@@ -71,8 +71,11 @@ type Prepared struct {
 
 // Prepare compiles a loaded plan for an engine ("" is the default engine).
 func Prepare(ctx context.Context, prog *ir.Program, engine string) (*Prepared, error) {
+	if engine == "" {
+		engine = DefaultEngine
+	}
 	switch engine {
-	case "", EngineInterp:
+	case EngineInterp:
 		return &Prepared{engine: EngineInterp, interp: interp.Compile(prog)}, nil
 	case EngineWasm:
 		eng, err := Engine()

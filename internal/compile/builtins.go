@@ -23,6 +23,12 @@ func init() {
 		"<=": compare("num_le", I64LeS),
 		">=": compare("num_ge", I64GeS),
 		"=":  equal,
+		"apply": func(g *fnGen, e *ir.CallBuiltin) {
+			saved := g.top
+			out := g.layArgs(e.Args)
+			g.checked(e, Call(g.c.rt.Fn("apply_fn"), g.slotAddr(out), C32(int32(len(e.Args))), guest.Const(layout.Nil)))
+			g.top = saved
+		},
 		"inc": func(g *fnGen, e *ir.CallBuiltin) {
 			g.arith2(e, "num_add", g.operands(e.Args)[0], guest.Fixnum(1), fixnumAdd)
 		},
@@ -87,7 +93,9 @@ func arith(routine string, identity int64, fast fixnumOp) func(g *fnGen, e *ir.C
 		case 0:
 			g.f.Emit(guest.Fixnum(identity))
 		case 1:
-			g.arith2(e, routine, guest.Fixnum(identity), xs[0], fast)
+			// (- x) and (+ x) are not 0 - x and 0 + x for -0.0: the library decides.
+			g.top = saved
+			g.general(e)
 		default:
 			acc := g.scratchLocal()
 			g.arith2(e, routine, xs[0], xs[1], fast)
@@ -169,8 +177,8 @@ func (g *fnGen) cond(e ir.Expr) X {
 	return guest.Truthy(g.x(e))
 }
 
-// equal is (= a b): identical bits are equal (fixnums, nil, booleans, the same object);
-// two different fixnums are not; anything else asks the runtime.
+// equal is (= a b): two fixnums compare as they are; anything else asks the runtime
+// (a boxed NaN is not equal to itself, though its bits are).
 func equal(g *fnGen, e *ir.CallBuiltin) {
 	f, rt := g.f, g.c.rt
 	saved := g.top
@@ -182,13 +190,9 @@ func equal(g *fnGen, e *ir.CallBuiltin) {
 	la, lb := g.scratchLocal(), g.scratchLocal()
 	f.Set(la, xs[0])
 	f.Set(lb, xs[1])
-	f.Emit(guest.Bool(IfX([]ValType{I32}, Eq64(la.Get(), lb.Get()),
-		func(f *Func) { f.Emit(C32(1)) },
-		func(f *Func) {
-			f.Emit(IfX([]ValType{I32}, And32(guest.IsFixnum(la.Get()), guest.IsFixnum(lb.Get())),
-				func(f *Func) { f.Emit(C32(0)) },
-				func(f *Func) { f.Emit(Call(rt.Fn("equal"), la.Get(), lb.Get())) }))
-		})))
+	f.Emit(guest.Bool(IfX([]ValType{I32}, Wrap(And64(And64(la.Get(), lb.Get()), C64(1))),
+		func(f *Func) { f.Emit(Eq64(la.Get(), lb.Get())) },
+		func(f *Func) { f.Emit(Call(rt.Fn("equal"), la.Get(), lb.Get())) })))
 	g.release(2)
 	g.top = saved
 }

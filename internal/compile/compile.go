@@ -140,6 +140,16 @@ func (c *compiler) libClosure(name string, lf libFunction) uint64 {
 		}
 		f.Result(Call(rt.Fn(lf.Routine), args...))
 	}
+	return c.staticClosure(name, f)
+}
+
+// staticClosure is a closure object in the static region for a function of the
+// compiled-function signature, named name.
+func (c *compiler) staticClosure(name string, f *Func) uint64 {
+	if v, ok := c.libClosures[name]; ok {
+		return v
+	}
+	rt := c.rt
 	slot := len(rt.M.Table)
 	rt.M.Table = append(rt.M.Table, f.Index)
 	v := rt.Data.Object(layout.TypeClosure, []uint64{uint64(slot)}, []uint64{rt.Data.Text(layout.TypeString, name)})

@@ -260,6 +260,10 @@ func (g *fnGen) expr(e ir.Expr) {
 			unsupported(e, "the library function "+e.Builtin.Name)
 		}
 	case *ir.BuiltinRef:
+		if e.Builtin.Name == "apply" {
+			f.Emit(guest.Const(g.c.staticClosure("apply", g.c.rt.Fn("apply_fn"))))
+			break
+		}
 		lf, ok := libFn(e.Builtin)
 		if !ok {
 			unsupported(e, "the library function "+e.Builtin.Name+" as a value")
@@ -370,7 +374,7 @@ func (g *fnGen) call(e *ir.Call) {
 		g.top = saved
 		return
 	}
-	g.checked(e, IfX(i64, And32(guest.IsPointer(cl.Get()), Eq32(guest.TypeOf(cl.Get()), C32(layout.TypeClosure))),
+	g.checked(e, IfX(i64, guest.HasType(cl.Get(), layout.TypeClosure),
 		func(f *Func) {
 			f.Emit(CallIndirect(guest.FnSig, Load32(Wrap(cl.Get()), layout.ClosureIndex), g.slotAddr(out), argc, cl.Get()))
 		},

@@ -26,7 +26,7 @@ func init() {
 		f.Set(t, TypeOf(fn.Get()))
 		f.If(Eq32(t.Get(), C32(layout.TypeKeyword)), func() {
 			arity(1, 2)
-			f.If(And32(IsPointer(arg(0)), Eq32(TypeOf(arg(0)), C32(layout.TypeMap))), func() {
+			f.If(HasType(arg(0), layout.TypeMap), func() {
 				f.Return(Call(rt.Fn("map_get"), arg(0), fn.Get(), dflt))
 			}, nil)
 			f.Return(dflt)

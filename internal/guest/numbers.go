@@ -92,23 +92,12 @@ func init() {
 	define("num_cmp", i64x2, i32, func(rt *Runtime, f *Func) {
 		a, b := f.Param(0), f.Param(1)
 		ka, kb := f.NewLocal(I32), f.NewLocal(I32)
-		x, y := f.NewLocal(F64), f.NewLocal(F64)
 		f.Set(ka, Call(rt.Fn("num_kind"), a.Get()))
 		f.Set(kb, Call(rt.Fn("num_kind"), b.Get()))
 		f.If(Eqz32(ka.Get()), func() { f.Return(C32(3)) }, nil)
 		f.If(Eqz32(kb.Get()), func() { f.Return(C32(4)) }, nil)
-		f.If(And32(Eq32(ka.Get(), C32(1)), Eq32(kb.Get(), C32(1))), func() {
-			i, j := f.NewLocal(I64), f.NewLocal(I64)
-			f.Set(i, Call(rt.Fn("int_of"), a.Get()))
-			f.Set(j, Call(rt.Fn("int_of"), b.Get()))
-			f.Return(Sub32(Op(I64GtS, i.Get(), j.Get()), Op(I64LtS, i.Get(), j.Get())))
-		}, nil)
-		f.Set(x, Call(rt.Fn("float_of"), a.Get()))
-		f.Set(y, Call(rt.Fn("float_of"), b.Get()))
-		f.If(Op(F64Lt, x.Get(), y.Get()), func() { f.Return(C32(-1)) }, nil)
-		f.If(Op(F64Gt, x.Get(), y.Get()), func() { f.Return(C32(1)) }, nil)
-		f.If(Op(F64Eq, x.Get(), y.Get()), func() { f.Return(C32(0)) }, nil)
-		f.Result(C32(2))
+		// Exactly, without rounding an integer to a float (lib_num.go).
+		f.Result(Call(rt.Fn("lib_num_cmp"), a.Get(), b.Get()))
 	})
 	// The comparisons as values: true, false, or Err for a non-number.
 	for _, c := range []struct {

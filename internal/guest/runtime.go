@@ -184,6 +184,12 @@ func IsPointer(v X) X {
 	return And32(Ne64(v, Const(layout.Nil)), Eqz64(And64(v, C64(layout.TagMask))))
 }
 
+// HasType tests for an object of type t; v must be cheap (it is used twice), and its
+// memory is read only when it is a pointer.
+func HasType(v X, t int) X {
+	return IfX([]ValType{I32}, IsPointer(v), func(f *Func) { f.Emit(Eq32(TypeOf(v), C32(int32(t)))) }, func(f *Func) { f.Emit(C32(0)) })
+}
+
 // TypeOf is the type byte of an object (the caller knows v is a pointer).
 func TypeOf(v X) X { return Load8U(Ptr(v), layout.HeaderTypeOffset) }
 
