@@ -29,7 +29,7 @@ import (
 const (
 	DefaultFuel       = 1_000_000_000
 	DefaultMemory     = 64 << 20
-	DefaultStackBytes = 1 << 20
+	DefaultStackBytes = 512 << 10
 	// fuelSlice is how much fuel the guest gets at a time: the wall clock is looked at
 	// once a slice, in the fuel slow path, never in the hot path.
 	fuelSlice = 1 << 20
@@ -39,10 +39,14 @@ const (
 type Config struct {
 	// CacheDir, when set, keeps wazero's compiled machine code there across processes.
 	CacheDir string
+	// Unmetered compiles plans without fuel charges at function entries and loops:
+	// only to measure what metering costs.
+	Unmetered bool
 }
 
 // Engine compiles plans and keeps what it compiled.
 type Engine struct {
+	cfg     Config
 	runtime wazero.Runtime
 	mu      sync.Mutex
 	modules map[[32]byte]*Module
@@ -58,7 +62,7 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 		}
 		rc = rc.WithCompilationCache(cache)
 	}
-	e := &Engine{runtime: wazero.NewRuntimeWithConfig(ctx, rc), modules: map[[32]byte]*Module{}}
+	e := &Engine{cfg: cfg, runtime: wazero.NewRuntimeWithConfig(ctx, rc), modules: map[[32]byte]*Module{}}
 	if err := e.instantiateHost(ctx); err != nil {
 		e.runtime.Close(ctx)
 		return nil, err
@@ -90,7 +94,7 @@ func (m *Module) Binary() []byte { return m.plan.Binary }
 // Compile compiles a resolved plan, or returns the module compiled before for the same
 // Wasm.
 func (e *Engine) Compile(ctx context.Context, prog *ir.Program) (*Module, error) {
-	plan, err := compile.Compile(prog)
+	plan, err := compile.Compile(prog, compile.Options{Unmetered: e.cfg.Unmetered})
 	if err != nil {
 		return nil, err
 	}

@@ -52,8 +52,15 @@ func (e *UnsupportedError) Error() string {
 	return fmt.Sprintf("%s: the wasm engine does not support %s yet (use --engine interp)", e.Pos, e.What)
 }
 
+// Options tune compilation.
+type Options struct {
+	// Unmetered leaves out the fuel charges of function entries and loops: only for
+	// measuring what metering costs (BenchmarkFuel); a plan always runs metered.
+	Unmetered bool
+}
+
 // Compile compiles a resolved plan.
-func Compile(prog *ir.Program) (mod *Program, err error) {
+func Compile(prog *ir.Program, opts Options) (mod *Program, err error) {
 	defer func() {
 		if e := recover(); e != nil {
 			u, ok := e.(*UnsupportedError)
@@ -64,6 +71,7 @@ func Compile(prog *ir.Program) (mod *Program, err error) {
 		}
 	}()
 	c := &compiler{
+		opts:      opts,
 		rt:        guest.New(),
 		prog:      prog,
 		fns:       map[*ir.Fn]*Func{},
@@ -102,6 +110,7 @@ func Compile(prog *ir.Program) (mod *Program, err error) {
 var hostExports = []string{"alloc", "box_int", "box_float", "list_cons", "vector_conj", "map_assoc", "set_conj"}
 
 type compiler struct {
+	opts          Options
 	rt            *guest.Runtime
 	prog          *ir.Program
 	globals       uint32

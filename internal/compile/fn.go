@@ -101,7 +101,14 @@ func (g *fnGen) prologue() {
 	if g.ir.SelfSlot >= 0 {
 		g.setSlot(g.ir.SelfSlot, g.clo.Get())
 	}
-	rt.ChargeFuel(f, C64(1))
+	g.chargeFuel(1)
+}
+
+// chargeFuel meters n units of fuel.
+func (g *fnGen) chargeFuel(n int64) {
+	if !g.c.opts.Unmetered {
+		g.c.rt.ChargeFuel(g.f, C64(n))
+	}
 }
 
 // zero clears slots [from, to): a collector must never find a stale value in a frame.
@@ -407,7 +414,7 @@ func (g *fnGen) recur(e *ir.Recur) {
 		g.setSlot(s, tmps[i].Get())
 	}
 	g.release(len(vals))
-	g.c.rt.ChargeFuel(f, C64(1))
+	g.chargeFuel(1)
 	f.Br(target)
 	g.top = saved
 }

@@ -28,16 +28,16 @@ var collLibNames = []string{
 	"match-min-length", "match-key", "match-equal", "match-message",
 }
 
-// patternBuiltins are the Go implementations of the pattern primitives.
-var patternBuiltins = map[string]*value.Builtin{
+// collPatternBuiltins are the Go implementations of the pattern primitives.
+var collPatternBuiltins = map[string]*value.Builtin{
 	"destructure-nth": patterns.Nth, "destructure-rest": patterns.Rest, "destructure-get": patterns.Get,
 	"match-length": patterns.SeqLen, "match-min-length": patterns.SeqMin, "match-key": patterns.MapHas,
 	"match-equal": patterns.Equal,
 }
 
-// goBuiltin is the Go implementation of a library function.
-func goBuiltin(name string) *value.Builtin {
-	if b, ok := patternBuiltins[name]; ok {
+// collGoBuiltin is the Go implementation of a library function.
+func collGoBuiltin(name string) *value.Builtin {
+	if b, ok := collPatternBuiltins[name]; ok {
 		return b
 	}
 	b, ok := stdlib.Lookup(name)
@@ -47,19 +47,19 @@ func goBuiltin(name string) *value.Builtin {
 	return b
 }
 
-// libCaller is the value.Caller of the Go library in these tests: unlimited fuel and
+// collCaller is the value.Caller of the Go library in these tests: unlimited fuel and
 // memory, and no functions to call.
-type libCaller struct{}
+type collCaller struct{}
 
-func (libCaller) Call(value.Value, []value.Value) (value.Value, error) {
+func (collCaller) Call(value.Value, []value.Value) (value.Value, error) {
 	return nil, errors.New("the collection library calls no functions")
 }
-func (libCaller) Charge(int) error     { return nil }
-func (libCaller) Allocate(int64) error { return nil }
+func (collCaller) Charge(int) error     { return nil }
+func (collCaller) Allocate(int64) error { return nil }
 
-// outcome is how a call ended, comparable across engines: the printed value, or the
+// collOutcome is how a call ended, comparable across engines: the printed value, or the
 // error kind, or the limit.
-func outcome(v value.Value, err error) string {
+func collOutcome(v value.Value, err error) string {
 	var e *value.Error
 	var l *value.LimitError
 	switch {
@@ -73,17 +73,17 @@ func outcome(v value.Value, err error) string {
 	return value.Print(v)
 }
 
-// goLib runs the Go library function name.
-func goLib(name string, args ...value.Value) string {
-	b := goBuiltin(name)
+// collGoLib runs the Go library function name.
+func collGoLib(name string, args ...value.Value) string {
+	b := collGoBuiltin(name)
 	if len(args) < b.MinArgs || b.MaxArgs >= 0 && len(args) > b.MaxArgs {
 		return "error " + value.Print(value.ErrArity)
 	}
-	return outcome(b.Fn(libCaller{}, args))
+	return collOutcome(b.Fn(collCaller{}, args))
 }
 
-// newLibVM is a collection VM exporting the routines of the collection library.
-func newLibVM(t *testing.T) collVM {
+// newCollLibVM is a collection VM exporting the routines of the collection library.
+func newCollLibVM(t *testing.T) collVM {
 	t.Helper()
 	var rs []string
 	for _, name := range collLibNames {
@@ -92,10 +92,9 @@ func newLibVM(t *testing.T) collVM {
 	return newCollVM(t, rs...)
 }
 
-// lib runs library function name in the guest on Go values, the way the wasm engine
-// calls it (guest.Library), and returns its outcome; shape checks that a vector result
-// has the canonical shape.
-func (vm collVM) lib(t tb, name string, args ...value.Value) string {
+// collLib runs library function name in the guest on Go values, the way the wasm engine
+// calls it (guest.Library), and returns its outcome; a vector result must have the canonical shape.
+func (vm collVM) collLib(t tb, name string, args ...value.Value) string {
 	t.Helper()
 	fn, ok := guest.Library[name]
 	if !ok {
@@ -108,11 +107,11 @@ func (vm collVM) lib(t tb, name string, args ...value.Value) string {
 	for i, a := range args {
 		gs[i] = vm.write(a)
 	}
-	return vm.libRefs(t, name, gs...)
+	return vm.collLibRefs(t, name, gs...)
 }
 
-// libRefs runs library function name on guest values.
-func (vm collVM) libRefs(t tb, name string, gs ...uint64) string {
+// collLibRefs runs library function name on guest values.
+func (vm collVM) collLibRefs(t tb, name string, gs ...uint64) string {
 	t.Helper()
 	fn := guest.Library[name]
 	vm.raised = nil
@@ -161,21 +160,21 @@ func (vm collVM) libRefs(t tb, name string, gs ...uint64) string {
 	return value.Print(x)
 }
 
-// same checks one call against the Go library.
-func (vm collVM) check(t tb, name string, args ...value.Value) string {
+// collCheck checks one call against the Go library.
+func (vm collVM) collCheck(t tb, name string, args ...value.Value) string {
 	t.Helper()
 	want := `"no match clause applies"` // match-message has no Go builtin: any string will do
 	if name != "match-message" {
-		want = goLib(name, args...)
+		want = collGoLib(name, args...)
 	}
-	got := vm.lib(t, name, args...)
+	got := vm.collLib(t, name, args...)
 	if got != want {
-		t.Fatalf("(%s %s): guest %s, Go %s", name, printArgs(args), got, want)
+		t.Fatalf("(%s %s): guest %s, Go %s", name, collPrintArgs(args), got, want)
 	}
 	return got
 }
 
-func printArgs(args []value.Value) string {
+func collPrintArgs(args []value.Value) string {
 	s := make([]string, len(args))
 	for i, a := range args {
 		s[i] = value.Print(a)
@@ -183,8 +182,8 @@ func printArgs(args []value.Value) string {
 	return strings.Join(s, " ")
 }
 
-// readArgs reads the forms of src as data: the arguments of a table test.
-func readArgs(t *testing.T, src string) []value.Value {
+// collReadArgs reads the forms of src as data: the arguments of a table test.
+func collReadArgs(t *testing.T, src string) []value.Value {
 	t.Helper()
 	forms, err := syntax.Read("test", src)
 	if err != nil {
@@ -197,17 +196,17 @@ func readArgs(t *testing.T, src string) []value.Value {
 	return out
 }
 
-// libCase is a table test: a call written as source, and the outcome it must have
+// collLibCase is a table test: a call written as source, and the outcome it must have
 // (checked against the Go library in any case; want may be "" to rely on that alone).
-type libCase struct {
+type collLibCase struct {
 	name, args, want string
 }
 
-func runLibCases(t *testing.T, vm collVM, cases []libCase) {
+func runCollLibCases(t *testing.T, vm collVM, cases []collLibCase) {
 	t.Helper()
 	for _, c := range cases {
 		vm.reset()
-		got := vm.check(t, c.name, readArgs(t, c.args)...)
+		got := vm.collCheck(t, c.name, collReadArgs(t, c.args)...)
 		if c.want != "" && got != c.want {
 			t.Errorf("(%s %s) = %s, want %s", c.name, c.args, got, c.want)
 		}
@@ -216,9 +215,9 @@ func runLibCases(t *testing.T, vm collVM, cases []libCase) {
 
 // Generators of arguments.
 
-// genColl draws seqables and the odd non-seqable: nil, lists, vectors (long ones too),
+// genCollArg draws seqables and the odd non-seqable: nil, lists, vectors (long ones too),
 // sets, maps, strings, numbers, keywords.
-func genColl() *rapid.Generator[value.Value] {
+func genCollArg() *rapid.Generator[value.Value] {
 	return rapid.OneOf(
 		genValue(2, true),
 		rapid.Map(rapid.SliceOfN(genValue(1, true), 0, 300), func(xs []value.Value) value.Value { return value.NewVector(xs) }),
@@ -237,8 +236,9 @@ func genColl() *rapid.Generator[value.Value] {
 	)
 }
 
-// genIndex draws integers around the sizes genColl draws, big ones, and non-integers.
-func genIndex() *rapid.Generator[value.Value] {
+// genCollIndex draws integers around the sizes genCollArg draws, big ones, and
+// non-integers.
+func genCollIndex() *rapid.Generator[value.Value] {
 	return rapid.OneOf(
 		rapid.Map(rapid.IntRange(-3, 45), func(n int) value.Value { return value.Int(n) }),
 		rapid.Map(rapid.IntRange(0, 310), func(n int) value.Value { return value.Int(n) }),
@@ -249,8 +249,8 @@ func genIndex() *rapid.Generator[value.Value] {
 	)
 }
 
-// genArgs draws argument lists from one generator per position.
-func genArgs(gens ...*rapid.Generator[value.Value]) *rapid.Generator[[]value.Value] {
+// genCollArgs draws argument lists from one generator per position.
+func genCollArgs(gens ...*rapid.Generator[value.Value]) *rapid.Generator[[]value.Value] {
 	return rapid.Custom(func(t *rapid.T) []value.Value {
 		out := make([]value.Value, len(gens))
 		for i, g := range gens {
@@ -260,11 +260,11 @@ func genArgs(gens ...*rapid.Generator[value.Value]) *rapid.Generator[[]value.Val
 	})
 }
 
-// checkProperty draws argument lists and compares the guest with the Go library.
-func checkProperty(t *testing.T, vm collVM, name string, gen *rapid.Generator[[]value.Value]) {
+// checkCollProperty draws argument lists and compares the guest with the Go library.
+func checkCollProperty(t *testing.T, vm collVM, name string, gen *rapid.Generator[[]value.Value]) {
 	t.Helper()
 	rapid.Check(t, func(rt *rapid.T) {
 		vm.reset()
-		vm.check(rt, name, gen.Draw(rt, "args")...)
+		vm.collCheck(rt, name, gen.Draw(rt, "args")...)
 	})
 }

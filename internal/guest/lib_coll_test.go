@@ -27,7 +27,7 @@ func TestLibCollRegistered(t *testing.T) {
 		if name == "match-message" {
 			continue
 		}
-		b := goBuiltin(name)
+		b := collGoBuiltin(name)
 		max := b.MaxArgs
 		if name == "sort" {
 			max = 1
@@ -39,8 +39,8 @@ func TestLibCollRegistered(t *testing.T) {
 }
 
 func TestLibCollCases(t *testing.T) {
-	vm := newLibVM(t)
-	runLibCases(t, vm, []libCase{
+	vm := newCollLibVM(t)
+	runCollLibCases(t, vm, []collLibCase{
 		{"count", `nil`, "0"}, {"count", `[1 2 3]`, "3"}, {"count", `"héllo"`, "5"}, {"count", `{:a 1}`, "1"},
 		{"count", `#{1 2}`, "2"}, {"count", `(1 2)`, "2"}, {"count", `1`, "error :error/type"}, {"count", `:a`, ""},
 
@@ -213,19 +213,19 @@ func TestLibCollCases(t *testing.T) {
 
 // Vectors built from buffers have the Go model's shape at every size where it changes.
 func TestLibCollVectorSizes(t *testing.T) {
-	vm := newLibVM(t)
+	vm := newCollLibVM(t)
 	for _, n := range []int64{0, 1, 31, 32, 33, 63, 64, 65, 1023, 1024, 1025, 1056, 1057, 2000, 32768, 32769, 32800, 33824, 33825, 40000} {
 		vm.reset()
-		vm.check(t, "range", value.Int(n))
+		vm.collCheck(t, "range", value.Int(n))
 		vm.reset()
-		vm.check(t, "reverse", vm.libValue(t, "range", value.Int(n)))
+		vm.collCheck(t, "reverse", vm.collLibValue(t, "range", value.Int(n)))
 	}
 }
 
-// libValue is the Go library's result of a call (for building big arguments).
-func (vm collVM) libValue(t *testing.T, name string, args ...value.Value) value.Value {
+// collLibValue is the Go library's result of a call (for building big arguments).
+func (vm collVM) collLibValue(t *testing.T, name string, args ...value.Value) value.Value {
 	t.Helper()
-	v, err := goBuiltin(name).Fn(libCaller{}, args)
+	v, err := collGoBuiltin(name).Fn(collCaller{}, args)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,8 +233,8 @@ func (vm collVM) libValue(t *testing.T, name string, args ...value.Value) value.
 }
 
 func TestLibCollProperties(t *testing.T) {
-	vm := newLibVM(t)
-	coll, anyV, idx := genColl(), genValue(2, true), genIndex()
+	vm := newCollLibVM(t)
+	coll, anyV, idx := genCollArg(), genValue(2, true), genCollIndex()
 	key := rapid.OneOf(genKey(), idx, genValue(1, false))
 	natural := rapid.Map(rapid.IntRange(0, 45), func(n int) value.Value { return value.Int(n) })
 	entry := rapid.OneOf(anyV,
@@ -272,63 +272,63 @@ func TestLibCollProperties(t *testing.T) {
 		name string
 		gen  *rapid.Generator[[]value.Value]
 	}{
-		{"count", genArgs(coll)},
+		{"count", genCollArgs(coll)},
 		{"get", upTo(2, 3, coll, key, anyV)},
-		{"contains?", genArgs(coll, key)},
-		{"find", genArgs(coll, key)},
-		{"first", genArgs(coll)},
-		{"second", genArgs(coll)},
-		{"last", genArgs(coll)},
-		{"rest", genArgs(coll)},
-		{"next", genArgs(coll)},
+		{"contains?", genCollArgs(coll, key)},
+		{"find", genCollArgs(coll, key)},
+		{"first", genCollArgs(coll)},
+		{"second", genCollArgs(coll)},
+		{"last", genCollArgs(coll)},
+		{"rest", genCollArgs(coll)},
+		{"next", genCollArgs(coll)},
 		{"nth", upTo(2, 3, coll, idx, anyV)},
-		{"seq", genArgs(coll)},
-		{"empty?", genArgs(coll)},
-		{"keys", genArgs(coll)},
-		{"vals", genArgs(coll)},
-		{"cons", genArgs(anyV, coll)},
+		{"seq", genCollArgs(coll)},
+		{"empty?", genCollArgs(coll)},
+		{"keys", genCollArgs(coll)},
+		{"vals", genCollArgs(coll)},
+		{"cons", genCollArgs(anyV, coll)},
 		{"conj", upTo(0, 5, coll, entry)},
 		{"concat", upTo(0, 4, coll, coll)},
-		{"take", genArgs(idx, coll)},
-		{"drop", genArgs(idx, coll)},
-		{"reverse", genArgs(coll)},
-		{"distinct", genArgs(rapid.OneOf(coll, rapid.Map(rapid.SliceOfN(genKey(), 0, 60), func(xs []value.Value) value.Value { return value.NewVector(xs) })))},
+		{"take", genCollArgs(idx, coll)},
+		{"drop", genCollArgs(idx, coll)},
+		{"reverse", genCollArgs(coll)},
+		{"distinct", genCollArgs(rapid.OneOf(coll, rapid.Map(rapid.SliceOfN(genKey(), 0, 60), func(xs []value.Value) value.Value { return value.NewVector(xs) })))},
 		{"range", upTo(0, 3, num, num)},
-		{"repeat", genArgs(rapid.OneOf(natural, idx), anyV)},
+		{"repeat", genCollArgs(rapid.OneOf(natural, idx), anyV)},
 		{"subvec", upTo(2, 3, coll, idx)},
 		{"assoc", upTo(3, 8, coll, key, anyV)},
 		{"dissoc", upTo(1, 5, coll, key)},
 		{"into", upTo(0, 2, coll, rapid.OneOf(coll, rapid.Map(rapid.SliceOfN(entry, 0, 6), func(xs []value.Value) value.Value { return value.NewVector(xs) })))},
-		{"empty", genArgs(coll)},
-		{"vec", genArgs(coll)},
-		{"set", genArgs(coll)},
-		{"flatten", genArgs(coll)},
-		{"sort", genArgs(coll)},
-		{"compare", genArgs(anyV, anyV)},
-		{"destructure-nth", genArgs(coll, natural)},
-		{"destructure-rest", genArgs(coll, natural)},
-		{"destructure-get", genArgs(coll, key, anyV)},
-		{"match-length", genArgs(coll, natural)},
-		{"match-min-length", genArgs(coll, natural)},
-		{"match-key", genArgs(coll, key)},
-		{"match-equal", genArgs(anyV, anyV)},
+		{"empty", genCollArgs(coll)},
+		{"vec", genCollArgs(coll)},
+		{"set", genCollArgs(coll)},
+		{"flatten", genCollArgs(coll)},
+		{"sort", genCollArgs(coll)},
+		{"compare", genCollArgs(anyV, anyV)},
+		{"destructure-nth", genCollArgs(coll, natural)},
+		{"destructure-rest", genCollArgs(coll, natural)},
+		{"destructure-get", genCollArgs(coll, key, anyV)},
+		{"match-length", genCollArgs(coll, natural)},
+		{"match-min-length", genCollArgs(coll, natural)},
+		{"match-key", genCollArgs(coll, key)},
+		{"match-equal", genCollArgs(anyV, anyV)},
 	}
 	for _, p := range props {
-		t.Run(p.name, func(t *testing.T) { checkProperty(t, vm, p.name, p.gen) })
+		t.Run(p.name, func(t *testing.T) { checkCollProperty(t, vm, p.name, p.gen) })
 	}
 }
 
 // compare agrees with value.Compare on values and their equal variants, and sorting
 // a vector of mixed values matches the Go library.
 func TestLibCollCompareVariants(t *testing.T) {
-	vm := newLibVM(t)
+	vm := newCollLibVM(t)
 	rapid.Check(t, func(rt *rapid.T) {
 		vm.reset()
 		a := genValue(3, true).Draw(rt, "a")
 		b := variant(rt, a)
-		vm.check(rt, "compare", a, b)
-		vm.check(rt, "compare", b, a)
-		vm.check(rt, "sort", value.NewVector([]value.Value{a, b, genValue(2, true).Draw(rt, "c"), a}))
+		vm.collCheck(rt, "compare", a, b)
+		vm.collCheck(rt, "compare", b, a)
+		vm.collCheck(rt, "sort", value.NewVector([]value.Value{a, b, genValue(2, true).Draw(rt, "c"), a}))
 	})
 }
 
@@ -369,7 +369,7 @@ func TestLibCollSortedEntries(t *testing.T) {
 
 // Functions compare by name ("" when anonymous), after every other type.
 func TestLibCollCompareFunctions(t *testing.T) {
-	vm := newLibVM(t)
+	vm := newCollLibVM(t)
 	fn := func(name string) value.Value {
 		p := vm.call32("alloc", layout.TypeClosure, 2)
 		var nameRef uint64 = layout.Nil
@@ -384,21 +384,21 @@ func TestLibCollCompareFunctions(t *testing.T) {
 	fs := []value.Value{fn("b"), fn(""), fn("a"), fn("ab"), fn("a"), value.EmptyMap, value.Int(1), fn("")}
 	for _, a := range fs {
 		for _, b := range fs {
-			vm.check(t, "compare", a, b)
+			vm.collCheck(t, "compare", a, b)
 		}
 	}
-	vm.check(t, "sort", value.NewVector(fs))
+	vm.collCheck(t, "sort", value.NewVector(fs))
 }
 
 // The guest stops at the memory limit (64 MiB in these tests) where the Go library,
 // given unlimited memory, would build the vector.
 func TestLibCollMemoryLimit(t *testing.T) {
-	vm := newLibVM(t)
+	vm := newCollLibVM(t)
 	for _, c := range []struct{ name, args string }{
 		{"range", "8000000"}, {"range", "0.0 8000000"}, {"repeat", "8000000 :a"},
 	} {
 		vm.reset()
-		if got := vm.lib(t, c.name, readArgs(t, c.args)...); got != "limit :limit/memory" {
+		if got := vm.collLib(t, c.name, collReadArgs(t, c.args)...); got != "limit :limit/memory" {
 			t.Errorf("(%s %s) = %s, want the memory limit", c.name, c.args, got)
 		}
 	}
@@ -407,21 +407,21 @@ func TestLibCollMemoryLimit(t *testing.T) {
 // Counts that would wrap around 32 bits (a big vector shared many times over) stop at
 // the memory limit.
 func TestLibCollSharedHuge(t *testing.T) {
-	vm := newLibVM(t)
-	big := vm.write(vm.libValue(t, "range", value.Int(100000)))
+	vm := newCollLibVM(t)
+	big := vm.write(vm.collLibValue(t, "range", value.Int(100000)))
 	outer := vm.global("empty_vector")
 	args := make([]uint64, 42950) // 100000 * 42950 = 2^32 + 32704
 	for i := range args {
 		outer = vm.call("vector_conj", outer, big)
 		args[i] = big
 	}
-	if got := vm.libRefs(t, "flatten", outer); got != "limit :limit/memory" {
+	if got := vm.collLibRefs(t, "flatten", outer); got != "limit :limit/memory" {
 		t.Errorf("flatten of 42950 shared vectors of 100000: %s", got)
 	}
-	if got := vm.libRefs(t, "concat", args...); got != "limit :limit/memory" {
+	if got := vm.collLibRefs(t, "concat", args...); got != "limit :limit/memory" {
 		t.Errorf("concat of 42950 shared vectors of 100000: %s", got)
 	}
-	if got := vm.libRefs(t, "count", outer); got != "42950" {
+	if got := vm.collLibRefs(t, "count", outer); got != "42950" {
 		t.Errorf("count = %s", got)
 	}
 }
