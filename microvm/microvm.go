@@ -15,6 +15,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/rtfsvm/rtfsvm/host"
 	"github.com/rtfsvm/rtfsvm/internal/compile"
@@ -77,6 +78,7 @@ func (e *Engine) Close(ctx context.Context) error { return e.runtime.Close(ctx) 
 type Module struct {
 	plan     *compile.Program
 	compiled wazero.CompiledModule
+	memories memoryPool
 }
 
 // Inputs lists the plan's free symbols, which the initial environment must bind.
@@ -152,6 +154,7 @@ type VM struct {
 	seq     int
 	steps   []string
 	stopped error // the limit or host failure that stopped the VM
+	memory  experimental.LinearMemory
 }
 
 type vmKey struct{}
@@ -175,7 +178,15 @@ func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, 
 	if vm.host == nil {
 		vm.host = host.NewLocal(nil)
 	}
-	inst, err := e.runtime.InstantiateModule(ctx, m.compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	ictx := experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(func(_, _ uint64) experimental.LinearMemory {
+		if mem := m.memories.get(uint64(lim.Memory)); mem != nil {
+			vm.memory = mem
+		} else {
+			vm.memory = reserve(uint64(lim.Memory))
+		}
+		return vm.memory
+	}))
+	inst, err := e.runtime.InstantiateModule(ictx, m.compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(noRandomness{}))
 	if err != nil {
 		return nil, err
 	}
@@ -190,14 +201,6 @@ func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, 
 		env = value.EmptyMap
 	}
 	vm.ctx = context.WithValue(ctx, vmKey{}, vm)
-	// The literals' collections are built before anything else runs.
-	if _, err := inst.ExportedFunction("init").Call(vm.ctx); err != nil {
-		inst.Close(ctx)
-		if vm.stopped != nil {
-			return nil, vm.stopped
-		}
-		return nil, err
-	}
 	w := vm.writer()
 	for _, in := range m.plan.Inputs {
 		v, ok := env.Get(value.Keyword(in.Name))
@@ -215,8 +218,13 @@ func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, 
 	return vm, nil
 }
 
-// Close releases the VM.
-func (vm *VM) Close(ctx context.Context) error { return vm.inst.Close(ctx) }
+// Close releases the VM. Its memory goes back to the module's pool when it can be reused.
+func (vm *VM) Close(ctx context.Context) error {
+	if r, ok := vm.memory.(recyclable); ok && vm.stopped == nil {
+		r.recycle(&vm.module.memories, uint32(vm.global(guest.GlobalStackLimit)), uint32(vm.global(guest.GlobalHP)))
+	}
+	return vm.inst.Close(ctx)
+}
 
 // Run runs the plan to its value. Errors are *value.Error (uncaught RTFS error, with
 // At), *value.LimitError, or a host failure.
@@ -269,4 +277,13 @@ func (vm *VM) failure(err error) error {
 		return le
 	}
 	return err
+}
+
+// noRandomness is the random source of every VM's system context, which no guest can
+// reach (there is no WASI): it saves wazero seeding a generator for each instance.
+type noRandomness struct{}
+
+func (noRandomness) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

@@ -86,10 +86,12 @@ func Compile(prog *ir.Program, opts Options) (mod *Program, err error) {
 	c.defs = map[*ir.Global][]*ir.Def{}
 	collectDefs(prog.Top.Body, c.defs)
 	top := c.function(pruneUnusedPrelude(prog.Top))
+	init := c.buildConstants()
+	// run builds the literals, then runs the plan's top level.
 	run := c.rt.M.NewFunc("run", nil, []ValType{I64})
+	run.Exec(Call(init))
 	run.Result(Call(top, c.rt.SP.Get(), C32(0), guest.Const(layout.Nil)))
 	c.rt.M.Exports = append(c.rt.M.Exports, Export{Name: "run", Kind: ExportFunc, Index: run.Index})
-	c.buildConstants()
 	for _, name := range hostExports {
 		c.rt.Export(name)
 	}
@@ -296,12 +298,12 @@ type constCell struct {
 }
 
 // buildConstants writes the init function, which builds every collection literal.
-func (c *compiler) buildConstants() {
+func (c *compiler) buildConstants() *Func {
 	init := c.rt.M.NewFunc("init", nil, nil)
 	for _, k := range c.consts {
 		init.Store64(C32(int32(k.addr)), 0, c.buildConstant(init, k.v))
 	}
-	c.rt.M.Exports = append(c.rt.M.Exports, Export{Name: "init", Kind: ExportFunc, Index: init.Index})
+	return init
 }
 
 // buildConstant is the code that builds one literal collection. Its elements go into a

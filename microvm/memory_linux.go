@@ -1,0 +1,5 @@
+package microvm
+
+import "syscall"
+
+const mapNoReserve = syscall.MAP_NORESERVE

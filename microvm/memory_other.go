@@ -1,0 +1,5 @@
+//go:build darwin || freebsd
+
+package microvm
+
+const mapNoReserve = 0
