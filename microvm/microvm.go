@@ -174,6 +174,10 @@ func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, 
 	if lim.Memory > 1<<32-layout.PageSize {
 		lim.Memory = 1<<32 - layout.PageSize
 	}
+	if int64(m.plan.StaticEnd)+layout.PageSize > lim.Memory {
+		// The plan's literals alone exceed the memory limit.
+		return nil, &value.LimitError{Limit: value.LimitMemory}
+	}
 	vm := &VM{module: m, engine: e, host: opts.Host, limits: lim}
 	if vm.host == nil {
 		vm.host = host.NewLocal(nil)

@@ -114,3 +114,44 @@ func TestCompileThenRun(t *testing.T) {
 		t.Fatalf("module on interp: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// Resource limits end the VM with their :limit/ kind and exit 3, on every engine; the
+// process goes on (the next case runs in it).
+func TestLimitsExitThree(t *testing.T) {
+	bigLiteral := "[" + strings.Repeat("1 ", 300_000) + "]"
+	tests := []struct {
+		name, src string
+		flags     []string
+		want      string
+	}{
+		{"infinite loop", "(loop [] (recur))", []string{"--fuel", "100000"}, ":limit/fuel"},
+		{"huge range", "(count (range 100000000))", nil, ":limit/memory"},
+		{"string doubling", `(loop [s "ab"] (recur (str s s)))`, nil, ":limit/memory"},
+		{"deep recursion", "(defn f [n] (+ 1 (f (inc n)))) (f 0)", nil, ":limit/stack"},
+		{"wall clock", "(loop [i 0] (recur (inc i)))", []string{"--timeout", "50ms"}, ":limit/timeout"},
+		{"literal over the memory limit", bigLiteral, []string{"--memory", "1MB"}, ":limit/memory"},
+	}
+	for _, engine := range []string{"wasm", "interp"} {
+		for _, tt := range tests {
+			if engine == "interp" && tt.name == "literal over the memory limit" {
+				continue // the interpreter bounds single allocations, not what a literal holds
+			}
+			t.Run(engine+"/"+tt.name, func(t *testing.T) {
+				args := append([]string{"run", "--engine", engine, "-e", tt.src}, tt.flags...)
+				code, _, stderr := run(t, "", args...)
+				if code != 3 || !strings.HasPrefix(stderr, "error: "+tt.want) {
+					t.Fatalf("exit %d, stderr %q; want 3 and %s", code, stderr, tt.want)
+				}
+			})
+		}
+	}
+}
+
+// A literal of hundreds of thousands of elements compiles and runs.
+func TestLargeLiteral(t *testing.T) {
+	src := "(count [" + strings.Repeat("1 \"x\" ", 150_000) + "])"
+	code, stdout, stderr := run(t, "", "run", "--engine", "wasm", "-e", src)
+	if code != 0 || stdout != "300000\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}

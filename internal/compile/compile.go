@@ -25,6 +25,7 @@ type Program struct {
 	Inputs       []Input
 	Capabilities []string
 	GlobalsAddr  uint32   // address of the globals area (one word a global)
+	StaticEnd    uint32   // end of the static data: the least memory an instance needs
 	Positions    []string // FILE:LINE:COL of each error site, indexed by err_at
 	Types        []TypeCheck
 }
@@ -96,7 +97,8 @@ func Compile(prog *ir.Program, opts Options) (mod *Program, err error) {
 		c.rt.Export(name)
 	}
 	c.rt.Finish()
-	mod = &Program{Capabilities: prog.Capabilities, GlobalsAddr: c.globals, Positions: c.positionsList, Types: c.types}
+	mod = &Program{Capabilities: prog.Capabilities, GlobalsAddr: c.globals, StaticEnd: c.rt.Data.End(),
+		Positions: c.positionsList, Types: c.types}
 	for _, in := range prog.Inputs {
 		mod.Inputs = append(mod.Inputs, Input{Name: in.Name, Global: in.Index, Pos: in.Pos})
 	}

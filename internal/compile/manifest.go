@@ -42,6 +42,7 @@ func (p *Program) manifest() []byte {
 		Assoc(value.Keyword("inputs"), value.NewVector(inputs)).
 		Assoc(value.Keyword("capabilities"), value.NewVector(caps)).
 		Assoc(value.Keyword("globals"), value.Int(p.GlobalsAddr)).
+		Assoc(value.Keyword("static-end"), value.Int(p.StaticEnd)).
 		Assoc(value.Keyword("positions"), value.NewVector(positions)).
 		Assoc(value.Keyword("types"), value.NewVector(typs))
 	return []byte(value.Print(m))
@@ -106,6 +107,11 @@ func Load(bin []byte) (*Program, error) {
 		return nil, bad("globals address")
 	}
 	p.GlobalsAddr = uint32(g)
+	end, ok := get("static-end").(value.Int)
+	if !ok {
+		return nil, bad("static end")
+	}
+	p.StaticEnd = uint32(end)
 	return p, nil
 }
 
