@@ -5,6 +5,7 @@ package rtfsvm
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"sync"
 	"time"
@@ -169,4 +170,42 @@ func LoadWasm(ctx context.Context, bin []byte) (*Prepared, error) {
 		return nil, err
 	}
 	return &Prepared{engine: EngineWasm, wasm: mod}, nil
+}
+
+// The plans prepared from source, by engine, file name and text: the same plan is read,
+// resolved and compiled once per process.
+var (
+	preparedMu sync.Mutex
+	prepared   = map[[32]byte]*Prepared{}
+)
+
+const maxPrepared = 256
+
+// PrepareSource loads and prepares a plan's source for an engine, or returns what an
+// earlier call prepared from the same text.
+func PrepareSource(ctx context.Context, file, src, engine string) (*Prepared, error) {
+	if engine == "" {
+		engine = DefaultEngine
+	}
+	key := sha256.Sum256([]byte(engine + "\x00" + file + "\x00" + src))
+	preparedMu.Lock()
+	p, ok := prepared[key]
+	preparedMu.Unlock()
+	if ok {
+		return p, nil
+	}
+	prog, err := Load(file, src)
+	if err != nil {
+		return nil, err
+	}
+	if p, err = Prepare(ctx, prog, engine); err != nil {
+		return nil, err
+	}
+	preparedMu.Lock()
+	if len(prepared) >= maxPrepared {
+		clear(prepared) // a simple bound: a process rarely runs this many distinct plans
+	}
+	prepared[key] = p
+	preparedMu.Unlock()
+	return p, nil
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/rtfsvm/rtfsvm"
 	"github.com/rtfsvm/rtfsvm/host"
-	"github.com/rtfsvm/rtfsvm/ir"
 	"github.com/rtfsvm/rtfsvm/syntax"
 	"github.com/rtfsvm/rtfsvm/value"
 )
@@ -146,10 +145,7 @@ func runPlan(ctx context.Context, f runFlags, args []string, stdin io.Reader, st
 		}
 		plan, err = rtfsvm.LoadWasm(ctx, []byte(src))
 	} else {
-		var prog *ir.Program
-		if prog, err = rtfsvm.Load(file, src); err == nil {
-			plan, err = rtfsvm.Prepare(ctx, prog, f.engine)
-		}
+		plan, err = rtfsvm.PrepareSource(ctx, file, src, f.engine)
 	}
 	if err != nil {
 		return report(stderr, err)
@@ -286,11 +282,7 @@ func compilePlan(ctx context.Context, file, out string, stdin io.Reader, stderr 
 	if err != nil {
 		return report(stderr, err)
 	}
-	prog, err := rtfsvm.Load(file, src)
-	if err != nil {
-		return report(stderr, err)
-	}
-	plan, err := rtfsvm.Prepare(ctx, prog, rtfsvm.EngineWasm)
+	plan, err := rtfsvm.PrepareSource(ctx, file, src, rtfsvm.EngineWasm)
 	if err != nil {
 		return report(stderr, err)
 	}
