@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -134,9 +135,22 @@ var (
 
 // Engine returns the process's MicroVM engine.
 func Engine() (*microvm.Engine, error) {
-	wasmOnce.Do(func() { wasmEngine, wasmErr = microvm.NewEngine(context.Background(), microvm.Config{}) })
+	wasmOnce.Do(func() {
+		wasmEngine, wasmErr = microvm.NewEngine(context.Background(), microvm.Config{CacheDir: cacheDir})
+		if wasmErr != nil && cacheDir != "" {
+			// A cache that cannot be used only costs time.
+			wasmEngine, wasmErr = microvm.NewEngine(context.Background(), microvm.Config{})
+		}
+	})
 	return wasmEngine, wasmErr
 }
+
+var cacheDir string
+
+// UseStore keeps the machine code of compiled plans under the store directory, so that
+// later processes skip compiling them. It must be called before the first plan is
+// prepared for the wasm engine.
+func UseStore(dir string) { cacheDir = filepath.Join(dir, "cache", "wazero") }
 
 // Binary is the Wasm module of a plan prepared for the wasm engine (what rtfsvm compile
 // writes), or nil for another engine.

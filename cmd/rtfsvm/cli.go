@@ -47,6 +47,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("store", "./.rtfsvm", "directory of runs, the causal chain, checkpoints and caches")
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		if store, err := cmd.Flags().GetString("store"); err == nil && store != "" {
+			rtfsvm.UseStore(store)
+		}
+	}
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
