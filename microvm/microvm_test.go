@@ -3,6 +3,7 @@ package microvm_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -35,7 +36,7 @@ func compile(t testing.TB, e *microvm.Engine, src string) *microvm.Module {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prog, err := resolve.Program("t.rtfs", forms, stdlib.Lookup)
+	prog, err := resolve.ProgramWithPrelude("t.rtfs", forms, stdlib.PreludeForms(), stdlib.Lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,5 +154,35 @@ func TestImportsOnlyTheHostModule(t *testing.T) {
 	}
 	if len(cm.ImportedMemories()) != 0 {
 		t.Error("a module must not import memory")
+	}
+}
+
+// Many VMs of one module run at once, each with its own environment and host, and do
+// not see each other.
+func TestConcurrentVMs(t *testing.T) {
+	e := engine(t)
+	m := compile(t, e, `(step "s" (reduce + (map (fn [i] (* i n)) (range 100))))`)
+	ctx := context.Background()
+	errs := make(chan error, 32)
+	for k := 0; k < 32; k++ {
+		go func() {
+			env := value.EmptyMap.Assoc(value.Keyword("n"), value.Int(k))
+			vm, err := m.Spawn(ctx, e, microvm.SpawnOptions{Env: env})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer vm.Close(ctx)
+			v, err := vm.Run(ctx)
+			if err == nil && !value.Equal(v, value.Int(4950*int64(k))) {
+				err = fmt.Errorf("VM %d computed %s", k, value.Print(v))
+			}
+			errs <- err
+		}()
+	}
+	for k := 0; k < 32; k++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
