@@ -2,7 +2,6 @@ package rtfsvm_test
 
 import (
 	"context"
-	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -95,20 +94,7 @@ func outcome(engine string, c conformanceCase) (printed, errKind string, err err
 		return "", "static", err
 	}
 	v, err := rtfsvm.Run(context.Background(), prog, rtfsvm.Options{Engine: engine, Env: c.env, Host: testHost()})
-	var se *syntax.Error
-	var re *value.Error
-	var le *value.LimitError
-	switch {
-	case err == nil:
-		return value.Print(v), "", nil
-	case errors.As(err, &se):
-		return "", "static", err
-	case errors.As(err, &le):
-		return "", value.Print(le.Limit), err
-	case errors.As(err, &re):
-		return "", value.Print(re.ErrKind), err
-	}
-	return "", "host failure", err
+	return describeOutcome(v, err)
 }
 
 func TestConformance(t *testing.T) {
