@@ -74,11 +74,11 @@ func (g *fnGen) arith2(e ir.Expr, routine string, a, b X, fast fixnumOp) {
 	if fast == nil {
 		slow(f)
 	} else {
-		f.Emit(IfX(i64, And32(guest.IsFixnum(la.Get()), guest.IsFixnum(lb.Get())),
-			func(f *Func) {
-				ok := fast(f, la, lb, r)
-				f.Emit(IfX(i64, ok, func(f *Func) { f.Emit(r.Get()) }, slow))
-			}, slow))
+		// The fixnum result is computed whatever the operands are (it is unused when
+		// they are not fixnums), so that one test chooses between it and the routine.
+		ok := fast(f, la, lb, r)
+		f.Emit(IfX(i64, And32(Wrap(And64(And64(la.Get(), lb.Get()), C64(1))), ok),
+			func(f *Func) { f.Emit(r.Get()) }, slow))
 	}
 	g.release(3)
 }
