@@ -4,12 +4,30 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
+// testStore is the store of every command the tests run: never the source tree.
+var testStore string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "rtfsvm-cli-test")
+	if err != nil {
+		panic(err)
+	}
+	testStore = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	if !slices.Contains(args, "--store") {
+		args = append(args, "--store", testStore)
+	}
 	var out, errOut bytes.Buffer
 	code = Main(args, strings.NewReader(stdin), &out, &errOut)
 	return code, out.String(), errOut.String()
