@@ -1,6 +1,8 @@
 package rtfsvm_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,6 +36,30 @@ func FuzzLoad(f *testing.F) {
 		}
 		if se.Pos.Line < 1 || se.Pos.Col < 1 {
 			t.Fatalf("error without a position: %v", err)
+		}
+	})
+}
+
+// FuzzCompile: whatever loads compiles to a module that wazero validates, without a
+// panic. (Running is left to the conformance and differential tests: a fuzzed plan may
+// legitimately run for its whole budget.)
+func FuzzCompile(f *testing.F) {
+	files, _ := filepath.Glob("testdata/conformance/*/*.rtfs")
+	for _, p := range files {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(string(data))
+		}
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		prog, err := rtfsvm.Load("fuzz.rtfs", src)
+		if err != nil {
+			return
+		}
+		if _, err := rtfsvm.Prepare(context.Background(), prog, rtfsvm.EngineWasm); err != nil {
+			var se *syntax.Error
+			if !errors.As(err, &se) {
+				t.Fatalf("%q: %v", src, err)
+			}
 		}
 	})
 }
