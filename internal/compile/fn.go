@@ -150,8 +150,10 @@ func (g *fnGen) x(e ir.Expr) X { return func(*Func) { g.expr(e) } }
 // fail sends the error now in the runtime's err global to the innermost handler, noting
 // where it happened unless a deeper site already did.
 func (g *fnGen) fail(at ir.Expr) {
-	f, rt := g.f, g.c.rt
-	f.If(Eqz32(rt.ErrAt.Get()), func() { f.SetGlobal(rt.ErrAt, C32(g.c.position(at))) }, nil)
+	f := g.f
+	if pos := g.c.position(at); pos != 0 {
+		f.Exec(Call(g.c.rt.Fn("note_error_at"), C32(pos)))
+	}
 	h := g.handlers[len(g.handlers)-1]
 	if h.wantValue {
 		f.Emit(guest.Const(layout.Err))
@@ -324,7 +326,12 @@ func (g *fnGen) expr(e ir.Expr) {
 func (g *fnGen) build(at ir.Expr, routine string, elems []ir.Expr) {
 	saved := g.top
 	out := g.layArgs(elems)
-	g.checked(at, Call(g.c.rt.Fn(routine), g.slotAddr(out), C32(int32(len(elems)))))
+	call := Call(g.c.rt.Fn(routine), g.slotAddr(out), C32(int32(len(elems))))
+	if routine == "map_of" && len(elems)%2 != 0 {
+		g.checked(at, call)
+	} else {
+		g.f.Emit(call) // building a collection from values raises nothing
+	}
 	g.top = saved
 }
 
