@@ -41,6 +41,13 @@ func init() {
 
 // ChargeFuel subtracts n from the fuel and takes the slow path when it runs out.
 func (rt *Runtime) ChargeFuel(f *Func, n X) {
-	f.SetGlobal(rt.Fuel, Sub64(rt.Fuel.Get(), n))
-	f.If(LtS64(rt.Fuel.Get(), C64(0)), func() { f.Exec(Call(rt.Fn("fuel_slow"))) }, nil)
+	// The new amount is kept in a local for the test, rather than read back from the
+	// global: this sits on every call and loop iteration.
+	left, ok := rt.fuelLocals[f]
+	if !ok {
+		left = f.NewLocal(I64)
+		rt.fuelLocals[f] = left
+	}
+	f.SetGlobal(rt.Fuel, Tee(left, Sub64(rt.Fuel.Get(), n)))
+	f.If(LtS64(left.Get(), C64(0)), func() { f.Exec(Call(rt.Fn("fuel_slow"))) }, nil)
 }

@@ -32,6 +32,8 @@ type Runtime struct {
 	SP, StackLimit, HP, HeapEnd, HeapLimit, Fuel, ErrValue, ErrAt GlobalRef
 	funcs                                                         map[string]*Func
 	Data                                                          *Static
+	// fuelLocals holds, for each function that charges fuel, the local of its test.
+	fuelLocals map[*Func]Local
 	// The empty collections, static objects every module has.
 	EmptyList, EmptyVector, EmptyMap, EmptySet uint64
 }
@@ -60,7 +62,7 @@ var (
 // New starts a module with the runtime's imports and globals.
 func New() *Runtime {
 	m := &Module{}
-	rt := &Runtime{M: m, funcs: map[string]*Func{}}
+	rt := &Runtime{M: m, funcs: map[string]*Func{}, fuelLocals: map[*Func]Local{}}
 	i32, i64 := []ValType{I32}, []ValType{I64}
 	rt.Abort = m.ImportFunc(HostModule, "abort", i32, nil)
 	rt.Refuel = m.ImportFunc(HostModule, "refuel", nil, i64)
