@@ -71,10 +71,14 @@ func (g *fnGen) prologue() {
 	f, rt := g.f, g.c.rt
 	frame := g.maxTop
 	nparams := len(g.ir.Params)
-	f.If(GtU32(g.slotAddr(frame), rt.StackLimit.Get()), func() {
-		f.Exec(Call(rt.Abort, C32(guest.AbortStack)))
-		f.Unreachable()
-	}, nil)
+	if g.c.opts.Unmetered {
+		f.If(GtU32(g.slotAddr(frame), rt.StackLimit.Get()), func() {
+			f.Exec(Call(rt.Abort, C32(guest.AbortStack)))
+		}, nil)
+	} else {
+		// One test on entry for both the stack and the fuel, each rarely failing.
+		rt.EntryCheck(f, g.slotAddr(frame))
+	}
 	arityError := func() { f.Return(rt.Raise(guest.ErrArity, guest.Tag(ExtendU(g.argc.Get())))) }
 	if g.ir.Rest == ir.NoRest {
 		f.If(Ne32(g.argc.Get(), C32(int32(nparams))), arityError, nil)
@@ -101,7 +105,6 @@ func (g *fnGen) prologue() {
 	if g.ir.SelfSlot >= 0 {
 		g.setSlot(g.ir.SelfSlot, g.clo.Get())
 	}
-	g.chargeFuel(1)
 }
 
 // chargeFuel meters n units of fuel.

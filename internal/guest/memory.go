@@ -43,11 +43,34 @@ func init() {
 func (rt *Runtime) ChargeFuel(f *Func, n X) {
 	// The new amount is kept in a local for the test, rather than read back from the
 	// global: this sits on every call and loop iteration.
+	left := rt.fuelLocal(f)
+	f.SetGlobal(rt.Fuel, Tee(left, Sub64(rt.Fuel.Get(), n)))
+	f.If(LtS64(left.Get(), C64(0)), func() { f.Exec(Call(rt.Fn("fuel_slow"))) }, nil)
+}
+
+// EntryCheck is a function's entry: one unit of fuel, and room on the shadow stack for
+// a frame ending at frameEnd; a single branch covers both.
+func (rt *Runtime) EntryCheck(f *Func, frameEnd X) {
+	left := rt.fuelLocal(f)
+	f.SetGlobal(rt.Fuel, Tee(left, Sub64(rt.Fuel.Get(), C64(1))))
+	f.If(Or32(LtS64(left.Get(), C64(0)), GtU32(frameEnd, rt.StackLimit.Get())), func() {
+		f.Exec(Call(rt.Fn("entry_slow"), frameEnd))
+	}, nil)
+}
+
+func (rt *Runtime) fuelLocal(f *Func) Local {
 	left, ok := rt.fuelLocals[f]
 	if !ok {
 		left = f.NewLocal(I64)
 		rt.fuelLocals[f] = left
 	}
-	f.SetGlobal(rt.Fuel, Tee(left, Sub64(rt.Fuel.Get(), n)))
-	f.If(LtS64(left.Get(), C64(0)), func() { f.Exec(Call(rt.Fn("fuel_slow"))) }, nil)
+	return left
+}
+
+func init() {
+	// entry_slow(frame_end) is the rare path of a function's entry.
+	define("entry_slow", []ValType{I32}, nil, func(rt *Runtime, f *Func) {
+		f.If(GtU32(f.Param(0).Get(), rt.StackLimit.Get()), func() { f.Exec(Call(rt.Abort, C32(AbortStack))) }, nil)
+		f.If(LtS64(rt.Fuel.Get(), C64(0)), func() { f.Exec(Call(rt.Fn("fuel_slow"))) }, nil)
+	})
 }
