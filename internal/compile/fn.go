@@ -116,7 +116,7 @@ func (g *fnGen) chargeFuel(n int64) {
 
 // zero clears slots [from, to): a collector must never find a stale value in a frame.
 func (g *fnGen) zero(from, to int) {
-	if to-from <= 8 {
+	if to-from <= 8 { // wazero runs memory.fill out of line: stores are far faster for a few slots
 		for i := from; i < to; i++ {
 			g.setSlot(i, C64(0))
 		}
