@@ -32,7 +32,6 @@ func setSlot(f *Func, p, w, v X) { f.Store64(Add32(p, Shl32(w, C32(3))), layout.
 func sizeOf(p X) X { return Load32(p, layout.HeaderSizeOffset) }
 
 // popcnt counts the bits set in an i32.
-func popcnt(x X) X { return Op(I32Popcnt, x) }
 
 // collCount is the count of a list, vector, map or set (an i32).
 func collCount(v X) X { return Load32(Ptr(v), layout.CountOffset) }
@@ -100,10 +99,9 @@ func init() {
 			f.Return(rt.Raise(ErrNotIndex, i.Get()))
 		}, nil)
 		// A negative index is huge as an unsigned number: one comparison checks both ends.
-		f.If(geU64(Untag(i.Get()), ExtendU(collCount(v.Get()))), func() { f.Return(rt.Raise(ErrIndex, i.Get())) }, nil)
+		f.If(GeU64(Untag(i.Get()), ExtendU(collCount(v.Get()))), func() { f.Return(rt.Raise(ErrIndex, i.Get())) }, nil)
 		f.Result(Call(rt.Fn("vector_nth"), v.Get(), Wrap(Untag(i.Get()))))
 	})
 }
 
 // geU64 is unsigned >= on i64.
-func geU64(a, b X) X { return Op(I64GeU, a, b) }

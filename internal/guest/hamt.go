@@ -28,7 +28,7 @@ func chunkBit(hash, shift X) X {
 }
 
 // below counts the bits of bitmap under bit (the index of bit's entry or child).
-func below(bitmap, bit X) X { return popcnt(And32(bitmap, Sub32(bit, C32(1)))) }
+func below(bitmap, bit X) X { return Popcnt32(And32(bitmap, Sub32(bit, C32(1)))) }
 
 func datamap(p X) X { return Load32(p, layout.HNodeDatamap) }
 func nodemap(p X) X { return Load32(p, layout.HNodeNodemap) }
@@ -47,8 +47,8 @@ func eachNodeEntry(f *Func, p Local, entry func(k, v Local), child func(c Local)
 		f.Set(kids, C32(0))
 	}, func() {
 		f.Set(base, C32(1))
-		f.Set(pairs, popcnt(datamap(p.Get())))
-		f.Set(kids, popcnt(nodemap(p.Get())))
+		f.Set(pairs, Popcnt32(datamap(p.Get())))
+		f.Set(kids, Popcnt32(nodemap(p.Get())))
 	})
 	loop := func(n Local, body func()) {
 		f.Set(i, C32(0))
@@ -104,7 +104,7 @@ func init() {
 				f.Return(Const(layout.Err))
 			}, nil)
 			f.If(And32(nodemap(p.Get()), bit.Get()), func() {
-				f.Set(p, Ptr(slot(p.Get(), Add32(Add32(C32(1), Shl32(popcnt(datamap(p.Get())), C32(1))),
+				f.Set(p, Ptr(slot(p.Get(), Add32(Add32(C32(1), Shl32(Popcnt32(datamap(p.Get())), C32(1))),
 					below(nodemap(p.Get()), bit.Get())))))
 				f.Set(shift, Add32(shift.Get(), C32(hbits)))
 				f.Br(down)
@@ -160,14 +160,14 @@ func init() {
 			f.Set(sub, Call(rt.Fn("hamt_pair"), old.Get(), slot(p.Get(), Add32(i.Get(), C32(1))), Call(rt.Fn("hash"), old.Get()),
 				k.Get(), v.Get(), hash.Get(), Add32(shift.Get(), C32(hbits))))
 			// Its word once the pair is gone: after the other pairs, among the children.
-			f.Set(n, Add32(Add32(C32(1), Shl32(Sub32(popcnt(dm.Get()), C32(1)), C32(1))), below(nm.Get(), bit.Get())))
+			f.Set(n, Add32(Add32(C32(1), Shl32(Sub32(Popcnt32(dm.Get()), C32(1)), C32(1))), below(nm.Get(), bit.Get())))
 			f.Set(c, splice(i.Get(), C32(2), n.Get(), C32(1)))
-			f.Store64(c.Get(), layout.HNodeDatamap, bitmaps(xor32(dm.Get(), bit.Get()), Or32(nm.Get(), bit.Get())))
+			f.Store64(c.Get(), layout.HNodeDatamap, bitmaps(Xor32(dm.Get(), bit.Get()), Or32(nm.Get(), bit.Get())))
 			setSlot(f, c.Get(), n.Get(), sub.Get())
 			f.Return(ExtendU(c.Get()), C32(1))
 		}, nil)
 		f.If(And32(nm.Get(), bit.Get()), func() {
-			f.Set(i, Add32(Add32(C32(1), Shl32(popcnt(dm.Get()), C32(1))), below(nm.Get(), bit.Get())))
+			f.Set(i, Add32(Add32(C32(1), Shl32(Popcnt32(dm.Get()), C32(1))), below(nm.Get(), bit.Get())))
 			set2(f, sub, added, Call(rt.Fn("hamt_assoc"), slot(p.Get(), i.Get()), k.Get(), v.Get(), hash.Get(),
 				Add32(shift.Get(), C32(hbits)), keep.Get()))
 			f.If(Eq64(sub.Get(), slot(p.Get(), i.Get())), func() { f.Return(node.Get(), C32(0)) }, nil)
@@ -249,21 +249,21 @@ func init() {
 			f.Set(i, Add32(C32(1), Shl32(below(dm.Get(), bit.Get()), C32(1))))
 			f.If(Eqz32(Call(rt.Fn("equal"), slot(p.Get(), i.Get()), k.Get())), func() { f.Return(node.Get()) }, nil)
 			f.Set(c, Call(rt.Fn("obj_splice"), p.Get(), i.Get(), C32(2), C32(0), C32(0)))
-			f.Store64(c.Get(), layout.HNodeDatamap, bitmaps(xor32(dm.Get(), bit.Get()), nm.Get()))
+			f.Store64(c.Get(), layout.HNodeDatamap, bitmaps(Xor32(dm.Get(), bit.Get()), nm.Get()))
 			f.Return(ExtendU(c.Get()))
 		}, nil)
 		f.If(Eqz32(And32(nm.Get(), bit.Get())), func() { f.Return(node.Get()) }, nil)
-		f.Set(j, Add32(Add32(C32(1), Shl32(popcnt(dm.Get()), C32(1))), below(nm.Get(), bit.Get())))
+		f.Set(j, Add32(Add32(C32(1), Shl32(Popcnt32(dm.Get()), C32(1))), below(nm.Get(), bit.Get())))
 		f.Set(sub, Call(rt.Fn("hamt_dissoc"), slot(p.Get(), j.Get()), k.Get(), hash.Get(), Add32(shift.Get(), C32(hbits))))
 		f.If(Eq64(sub.Get(), slot(p.Get(), j.Get())), func() { f.Return(node.Get()) }, nil)
 		// A child left with a single pair and no children gives the pair back to this node.
 		f.Set(q, Ptr(sub.Get()))
 		f.Set(n, Select(C32(0), C32(1), isType(sub.Get(), layout.TypeCNode))) // the word of its first key
-		f.If(Select(Eq32(sizeOf(q.Get()), C32(2)), And32(Eqz32(nodemap(q.Get())), Eq32(popcnt(datamap(q.Get())), C32(1))),
+		f.If(Select(Eq32(sizeOf(q.Get()), C32(2)), And32(Eqz32(nodemap(q.Get())), Eq32(Popcnt32(datamap(q.Get())), C32(1))),
 			isType(sub.Get(), layout.TypeCNode)), func() {
 			f.Set(i, Add32(C32(1), Shl32(below(dm.Get(), bit.Get()), C32(1))))
 			f.Set(c, Call(rt.Fn("obj_splice"), p.Get(), j.Get(), C32(1), i.Get(), C32(2)))
-			f.Store64(c.Get(), layout.HNodeDatamap, bitmaps(Or32(dm.Get(), bit.Get()), xor32(nm.Get(), bit.Get())))
+			f.Store64(c.Get(), layout.HNodeDatamap, bitmaps(Or32(dm.Get(), bit.Get()), Xor32(nm.Get(), bit.Get())))
 			setSlot(f, c.Get(), i.Get(), slot(q.Get(), n.Get()))
 			setSlot(f, c.Get(), Add32(i.Get(), C32(1)), slot(q.Get(), Add32(n.Get(), C32(1))))
 			f.Return(ExtendU(c.Get()))
@@ -422,4 +422,3 @@ func init() {
 }
 
 // xor32 is i32 exclusive or (here: clearing or flipping a bit known to be set).
-func xor32(a, b X) X { return Op(I32Xor, a, b) }

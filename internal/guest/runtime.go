@@ -189,7 +189,7 @@ func IsPointer(v X) X {
 // HasType tests for an object of type t; v must be cheap (it is used twice), and its
 // memory is read only when it is a pointer.
 func HasType(v X, t int) X {
-	return IfX([]ValType{I32}, IsPointer(v), func(f *Func) { f.Emit(Eq32(TypeOf(v), C32(int32(t)))) }, func(f *Func) { f.Emit(C32(0)) })
+	return IfX([]ValType{I32}, IsPointer(v), func(f *Func) { f.Emit(isType(v, t)) }, func(f *Func) { f.Emit(C32(0)) })
 }
 
 // TypeOf is the type byte of an object (the caller knows v is a pointer).

@@ -84,6 +84,8 @@ func GeU32(a, b X) X  { return Op(I32GeU, a, b) }
 func LtS32(a, b X) X  { return Op(I32LtS, a, b) }
 func GeS32(a, b X) X  { return Op(I32GeS, a, b) }
 func Eqz32(a X) X     { return Op(I32Eqz, a) }
+func Xor32(a, b X) X  { return Op(I32Xor, a, b) }
+func Popcnt32(a X) X  { return Op(I32Popcnt, a) }
 func Add64(a, b X) X  { return Op(I64Add, a, b) }
 func Sub64(a, b X) X  { return Op(I64Sub, a, b) }
 func Mul64(a, b X) X  { return Op(I64Mul, a, b) }
@@ -100,6 +102,7 @@ func GtS64(a, b X) X  { return Op(I64GtS, a, b) }
 func LeS64(a, b X) X  { return Op(I64LeS, a, b) }
 func GeS64(a, b X) X  { return Op(I64GeS, a, b) }
 func Eqz64(a X) X     { return Op(I64Eqz, a) }
+func GeU64(a, b X) X  { return Op(I64GeU, a, b) }
 
 // Wrap is the low 32 bits of an i64; Extend widens an unsigned i32.
 func Wrap(a X) X    { return Op(I32WrapI64, a) }
