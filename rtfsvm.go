@@ -67,6 +67,7 @@ func Run(ctx context.Context, prog *ir.Program, opts Options) (value.Value, erro
 // Prepared is a plan compiled for one engine, ready to run any number of times.
 type Prepared struct {
 	engine string
+	caps   []string
 	interp *interp.Program
 	wasm   *microvm.Module
 }
@@ -78,7 +79,7 @@ func Prepare(ctx context.Context, prog *ir.Program, engine string) (*Prepared, e
 	}
 	switch engine {
 	case EngineInterp:
-		return &Prepared{engine: EngineInterp, interp: interp.Compile(prog)}, nil
+		return &Prepared{engine: EngineInterp, caps: prog.Capabilities, interp: interp.Compile(prog)}, nil
 	case EngineWasm:
 		eng, err := Engine()
 		if err != nil {
@@ -95,7 +96,7 @@ func Prepare(ctx context.Context, prog *ir.Program, engine string) (*Prepared, e
 		if err != nil {
 			return nil, err
 		}
-		return &Prepared{engine: EngineWasm, wasm: mod}, nil
+		return &Prepared{engine: EngineWasm, caps: mod.Capabilities(), wasm: mod}, nil
 	}
 	return nil, fmt.Errorf("unknown engine %q: use %s or %s", engine, EngineWasm, EngineInterp)
 }
@@ -183,7 +184,7 @@ func LoadWasm(ctx context.Context, bin []byte) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Prepared{engine: EngineWasm, wasm: mod}, nil
+	return &Prepared{engine: EngineWasm, caps: mod.Capabilities(), wasm: mod}, nil
 }
 
 // The plans prepared from source, by engine, file name and text: the same plan is read,
@@ -223,3 +224,7 @@ func PrepareSource(ctx context.Context, file, src, engine string) (*Prepared, er
 	preparedMu.Unlock()
 	return p, nil
 }
+
+// Capabilities lists the literal capability ids the plan calls, for checking it against
+// a policy before it runs.
+func (p *Prepared) Capabilities() []string { return p.caps }

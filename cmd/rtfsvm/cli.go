@@ -15,6 +15,7 @@ import (
 
 	"github.com/rtfsvm/rtfsvm"
 	"github.com/rtfsvm/rtfsvm/host"
+	"github.com/rtfsvm/rtfsvm/policy"
 	"github.com/rtfsvm/rtfsvm/syntax"
 	"github.com/rtfsvm/rtfsvm/value"
 )
@@ -139,8 +140,9 @@ func runPlan(ctx context.Context, f runFlags, args []string, stdin io.Reader, st
 	if f.timeout <= 0 {
 		return report(stderr, usagef("--timeout must be positive"))
 	}
-	if f.config != "" {
-		fmt.Fprintf(stderr, "warning: --config is not supported yet; running with the built-in capabilities\n")
+	kernel, err := loadPolicy(f.config, stderr)
+	if err != nil {
+		return report(stderr, err)
 	}
 	var plan *rtfsvm.Prepared
 	if strings.HasPrefix(src, "\x00asm") {
@@ -155,8 +157,15 @@ func runPlan(ctx context.Context, f runFlags, args []string, stdin io.Reader, st
 	if err != nil {
 		return report(stderr, err)
 	}
+	if capability, reason, refused := kernel.RefusesBeforeRun(plan.Capabilities()); refused {
+		return report(stderr, &value.Error{ErrKind: value.ErrDenied, Capability: capability, Message: reason})
+	}
+	runID := f.runID
+	if runID == "" {
+		runID = fmt.Sprintf("run-%d", time.Now().UnixNano())
+	}
 	v, err := plan.Run(ctx, rtfsvm.Options{
-		Env: env, Host: host.NewLocal(stderr),
+		Env: env, Host: policy.Govern(host.NewLocal(stderr), kernel, policy.NewRunState(runID)),
 		Fuel: f.fuel, Memory: memory, Timeout: f.timeout,
 	})
 	if err != nil {
@@ -300,4 +309,25 @@ func compilePlan(ctx context.Context, file, out string, stdin io.Reader, stderr 
 		fmt.Fprintf(stderr, "inputs: none\n")
 	}
 	return exitOK
+}
+
+// loadPolicy reads the --config file's policy, or the default one (allow ccos.*).
+// Capability providers other than the built-ins are not served yet: they are reported.
+func loadPolicy(file string, stderr io.Writer) (*policy.Kernel, error) {
+	p := policy.DefaultPolicy()
+	if file != "" {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			return nil, usagef("cannot read %s: %v", file, errors.Unwrap(err))
+		}
+		cfg, err := policy.ParseConfig(file, src)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cfg.Capabilities {
+			fmt.Fprintf(stderr, "warning: capability %s (%s) is not served yet: calls to it fail\n", c.ID, value.Print(c.Provider))
+		}
+		p = cfg.Policy
+	}
+	return policy.NewKernel(p)
 }

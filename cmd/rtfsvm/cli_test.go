@@ -173,3 +173,48 @@ func TestLargeLiteral(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
+
+func TestPolicy(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "policy.rtfs")
+	if err := os.WriteFile(cfg, []byte(`{:policy
+ {:default :deny
+  :rules [{:capability "ccos.math.*" :effect :allow :when "args[0] < 100"}
+          {:capability "ccos.echo" :effect :allow :max-calls 2}
+          {:capability "secret.*" :effect :deny}]}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, src string
+		code      int
+		stdout    string
+		stderrHas string
+	}{
+		{"allowed by a condition", "(call :ccos.math.add 1 2)", 0, "3\n", ""},
+		{"a false condition falls through to the default", "(call :ccos.math.add 500 2)", 4, "", "error: :error/denied: ccos.math.add: "},
+		{"a denial can be caught", "(try (call :ccos.math.add 500 2) (catch :error/denied e (error-kind e)))", 0, ":error/denied\n", ""},
+		{"max-calls", "[(call :ccos.echo 1) (call :ccos.echo 2) (try (call :ccos.echo 3) (catch e :third-denied))]", 0, "[1 2 :third-denied]\n", ""},
+		{"an explicitly denied capability refuses the plan before it runs", `(step "never" (call :secret.read "k"))`, 4, "", "error: :error/denied: secret.read: "},
+		{"batched calls are decided in order", "(try (parallel (call :ccos.echo 1) (call :ccos.echo 2) (call :ccos.echo 3)) (catch e (error-kind e)))", 0, ":error/denied\n", ""},
+	}
+	for _, engine := range []string{"wasm", "interp"} {
+		for _, tt := range tests {
+			t.Run(engine+"/"+tt.name, func(t *testing.T) {
+				code, stdout, stderr := run(t, "", "run", "--engine", engine, "--config", cfg, "-e", tt.src)
+				if code != tt.code || stdout != tt.stdout || !strings.Contains(stderr, tt.stderrHas) {
+					t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+				}
+			})
+		}
+	}
+	code, _, stderr := run(t, "", "run", "--config", filepath.Join(dir, "none.rtfs"), "-e", "1")
+	if code != 2 || !strings.Contains(stderr, "cannot read") {
+		t.Fatalf("missing config: exit %d, stderr %q", code, stderr)
+	}
+	bad := filepath.Join(dir, "bad.rtfs")
+	os.WriteFile(bad, []byte(`{:policy {:default :maybe}}`), 0o644)
+	code, _, stderr = run(t, "", "run", "--config", bad, "-e", "1")
+	if code != 2 || !strings.Contains(stderr, bad+":1:") {
+		t.Fatalf("bad config: exit %d, stderr %q", code, stderr)
+	}
+}
