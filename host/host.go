@@ -56,18 +56,32 @@ type Host interface {
 // Capability carries out a call in Go.
 type Capability func(ctx context.Context, args []value.Value) (value.Value, error)
 
+// Provider carries out a call that needs more than its arguments: the run and the
+// call's idempotency key (subprocesses, HTTP).
+type Provider func(ctx context.Context, call Call) (value.Value, error)
+
+// Call is a host call as a provider sees it.
+type Call struct {
+	*Request
+	RunID          string
+	IdempotencyKey string // the call's :idempotency-key option, or RunID:Seq
+}
+
 // Local is a Host that runs Go capabilities in process and reports step events to a
 // writer. It is the command's default host and the base of test hosts.
 type Local struct {
-	mu   sync.RWMutex
-	caps map[string]Capability
+	mu        sync.RWMutex
+	caps      map[string]Capability
+	providers map[string]Provider
+	// RunID names the run, for providers and idempotency keys.
+	RunID string
 	// Events receives one line a step event; nil discards them.
 	Events io.Writer
 }
 
 // NewLocal makes a host with the built-in capabilities.
 func NewLocal(events io.Writer) *Local {
-	h := &Local{caps: map[string]Capability{}, Events: events}
+	h := &Local{caps: map[string]Capability{}, providers: map[string]Provider{}, Events: events}
 	for id, c := range Builtins {
 		h.caps[id] = c
 	}
@@ -81,15 +95,29 @@ func (h *Local) Register(id string, c Capability) {
 	h.caps[id] = c
 }
 
+// Provide adds or replaces a capability served by a provider.
+func (h *Local) Provide(id string, p Provider) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.providers[id] = p
+}
+
 func (h *Local) Call(ctx context.Context, req *Request) (value.Value, error) {
 	h.mu.RLock()
 	c, ok := h.caps[req.Capability]
+	p, provided := h.providers[req.Capability]
 	h.mu.RUnlock()
-	if !ok {
+	var v value.Value
+	var err error
+	switch {
+	case provided:
+		v, err = p(ctx, Call{Request: req, RunID: h.RunID, IdempotencyKey: IdempotencyKey(h.RunID, req)})
+	case ok:
+		v, err = c(ctx, req.Args)
+	default:
 		return nil, &value.Error{ErrKind: value.ErrCapability, Capability: req.Capability,
 			Message: fmt.Sprintf("no provider for capability %s", req.Capability)}
 	}
-	v, err := c(ctx, req.Args)
 	if e, ok := err.(*value.Error); ok && e.Capability == "" {
 		e.Capability = req.Capability
 	}
@@ -143,4 +171,15 @@ func abbreviate(s string) string {
 		return s[:197] + "..."
 	}
 	return s
+}
+
+// IdempotencyKey is a call's effective key: its :idempotency-key option, or the run id
+// and the call's sequence number.
+func IdempotencyKey(runID string, req *Request) string {
+	if req.Options != nil {
+		if k, ok := req.Options.Get(value.Keyword("idempotency-key")); ok {
+			return value.Str(k)
+		}
+	}
+	return fmt.Sprintf("%s:%d", runID, req.Seq)
 }

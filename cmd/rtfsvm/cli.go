@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -140,7 +141,7 @@ func runPlan(ctx context.Context, f runFlags, args []string, stdin io.Reader, st
 	if f.timeout <= 0 {
 		return report(stderr, usagef("--timeout must be positive"))
 	}
-	kernel, err := loadPolicy(f.config, stderr)
+	kernel, caps, err := loadPolicy(f.config)
 	if err != nil {
 		return report(stderr, err)
 	}
@@ -164,8 +165,11 @@ func runPlan(ctx context.Context, f runFlags, args []string, stdin io.Reader, st
 	if runID == "" {
 		runID = fmt.Sprintf("run-%d", time.Now().UnixNano())
 	}
+	local := host.NewLocal(stderr)
+	local.RunID = runID
+	serve(local, caps, stderr)
 	v, err := plan.Run(ctx, rtfsvm.Options{
-		Env: env, Host: policy.Govern(host.NewLocal(stderr), kernel, policy.NewRunState(runID)),
+		Env: env, Host: policy.Govern(local, kernel, policy.NewRunState(runID)),
 		Fuel: f.fuel, Memory: memory, Timeout: f.timeout,
 	})
 	if err != nil {
@@ -311,23 +315,37 @@ func compilePlan(ctx context.Context, file, out string, stdin io.Reader, stderr 
 	return exitOK
 }
 
-// loadPolicy reads the --config file's policy, or the default one (allow ccos.*).
-// Capability providers other than the built-ins are not served yet: they are reported.
-func loadPolicy(file string, stderr io.Writer) (*policy.Kernel, error) {
+// loadPolicy reads the --config file: its policy (or the default one, which allows
+// ccos.*) and its capabilities.
+func loadPolicy(file string) (*policy.Kernel, []policy.CapabilitySpec, error) {
 	p := policy.DefaultPolicy()
+	var caps []policy.CapabilitySpec
 	if file != "" {
 		src, err := os.ReadFile(file)
 		if err != nil {
-			return nil, usagef("cannot read %s: %v", file, errors.Unwrap(err))
+			return nil, nil, usagef("cannot read %s: %v", file, errors.Unwrap(err))
 		}
 		cfg, err := policy.ParseConfig(file, src)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		for _, c := range cfg.Capabilities {
+		p, caps = cfg.Policy, cfg.Capabilities
+	}
+	k, err := policy.NewKernel(p)
+	return k, caps, err
+}
+
+// serve registers the configured capabilities with their providers.
+func serve(h *host.Local, caps []policy.CapabilitySpec, stderr io.Writer) {
+	for _, c := range caps {
+		timeout := time.Duration(c.TimeoutMs) * time.Millisecond
+		switch c.Provider {
+		case policy.ProviderExec:
+			h.Provide(c.ID, host.Exec(c.Command, timeout))
+		case policy.ProviderHTTP:
+			h.Provide(c.ID, host.HTTP(&http.Client{}, c.URL, timeout))
+		default:
 			fmt.Fprintf(stderr, "warning: capability %s (%s) is not served yet: calls to it fail\n", c.ID, value.Print(c.Provider))
 		}
-		p = cfg.Policy
 	}
-	return policy.NewKernel(p)
 }

@@ -2,6 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -216,5 +220,55 @@ func TestPolicy(t *testing.T) {
 	code, _, stderr = run(t, "", "run", "--config", bad, "-e", "1")
 	if code != 2 || !strings.Contains(stderr, bad+":1:") {
 		t.Fatalf("bad config: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// The :exec and :http providers, against a real local process and a real local server.
+func TestProviders(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "effects.log")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Capability     string `json:"capability"`
+			Args           []any  `json:"args"`
+			IdempotencyKey string `json:"idempotency_key"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.IdempotencyKey == "" {
+			http.Error(w, "bad request", 400)
+			return
+		}
+		if req.Args[0] == "Mordor" {
+			http.Error(w, "one does not simply", 503)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"city": req.Args[0], "temp": 21.5, "via": req.Capability})
+	}))
+	defer srv.Close()
+	cfg := filepath.Join(dir, "config.rtfs")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`{:capabilities
+ [{:id "files.append" :provider :exec :command ["sh" "-c" "cat >> %s; echo ok >> %s; printf '{\"key\":\"%%s\"}' \"$RTFSVM_IDEMPOTENCY_KEY\""] :timeout-ms 5000}
+  {:id "slow" :provider :exec :command ["sleep" "5"] :timeout-ms 100}
+  {:id "fails" :provider :exec :command ["sh" "-c" "echo broken >&2; exit 3"]}
+  {:id "weather.get" :provider :http :url %q}]
+ :policy {:default :deny :rules [{:capability "*" :effect :allow}]}}`, log, log, srv.URL)), 0o644)
+	tests := []struct{ name, src, want string }{
+		{"exec", `(call :files.append "line" 1)`, `{:key "r1:1"}`},
+		{"exec with an explicit key", `^{:idempotency-key "k-7"} (call :files.append "x")`, `{:key "k-7"}`},
+		{"exec timeout", `(try (call :slow) (catch e (error-kind e)))`, ":error/capability"},
+		{"exec failure", `(try (call :fails) (catch e [(error-kind e) (includes? (error-message e) "broken")]))`, "[:error/capability true]"},
+		{"http", `(call :weather.get "Paris")`, `{:city "Paris" :temp 21.5 :via "weather.get"}`},
+		{"http error status", `(try (call :weather.get "Mordor") (catch e (error-kind e)))`, ":error/capability"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, "", "run", "--config", cfg, "--run-id", "r1", "-e", tt.src)
+			if code != 0 || stdout != tt.want+"\n" {
+				t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+			}
+		})
+	}
+	data, _ := os.ReadFile(log)
+	if !strings.Contains(string(data), `["line",1]`) {
+		t.Errorf("the exec capability did not receive its arguments as JSON: %q", data)
 	}
 }
