@@ -6,6 +6,7 @@ package rtfsvm
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -228,3 +229,28 @@ func PrepareSource(ctx context.Context, file, src, engine string) (*Prepared, er
 // Capabilities lists the literal capability ids the plan calls, for checking it against
 // a policy before it runs.
 func (p *Prepared) Capabilities() []string { return p.caps }
+
+// RTFSProvider serves a capability with an RTFS function (the :rtfs provider of the
+// contract): source is a function expression, run on the arguments in a MicroVM of its
+// own, with its own limits. Its errors reach the calling plan as capability errors; its
+// resource limits as :error/capability too, since they stop that VM, not the caller.
+func RTFSProvider(source string, opts Options) host.Provider {
+	return func(ctx context.Context, call host.Call) (value.Value, error) {
+		plan, err := PrepareSource(ctx, "capability "+call.Capability, "(apply "+source+" rtfs-capability-args)", EngineWasm)
+		if err != nil {
+			return nil, &value.Error{ErrKind: value.ErrCapability, Capability: call.Capability, Message: err.Error()}
+		}
+		o := opts
+		o.Env = value.EmptyMap.Assoc(value.Keyword("rtfs-capability-args"), value.NewVector(call.Args))
+		v, err := plan.Run(ctx, o)
+		var le *value.LimitError
+		if errors.As(err, &le) {
+			return nil, &value.Error{ErrKind: value.ErrCapability, Capability: call.Capability,
+				Message: "the capability's VM stopped: " + value.Print(le.Limit)}
+		}
+		if e, ok := err.(*value.Error); ok && e.Capability == "" {
+			e.Capability = call.Capability
+		}
+		return v, err
+	}
+}

@@ -344,6 +344,8 @@ func serve(h *host.Local, caps []policy.CapabilitySpec, stderr io.Writer) {
 			h.Provide(c.ID, host.Exec(c.Command, timeout))
 		case policy.ProviderHTTP:
 			h.Provide(c.ID, host.HTTP(&http.Client{}, c.URL, timeout))
+		case policy.ProviderRTFS:
+			h.Provide(c.ID, rtfsvm.RTFSProvider(c.Source, rtfsvm.Options{Timeout: timeout, Host: host.NewLocal(nil)}))
 		default:
 			fmt.Fprintf(stderr, "warning: capability %s (%s) is not served yet: calls to it fail\n", c.ID, value.Print(c.Provider))
 		}

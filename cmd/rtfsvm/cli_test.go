@@ -249,7 +249,9 @@ func TestProviders(t *testing.T) {
  [{:id "files.append" :provider :exec :command ["sh" "-c" "cat >> %s; echo ok >> %s; printf '{\"key\":\"%%s\"}' \"$RTFSVM_IDEMPOTENCY_KEY\""] :timeout-ms 5000}
   {:id "slow" :provider :exec :command ["sleep" "5"] :timeout-ms 100}
   {:id "fails" :provider :exec :command ["sh" "-c" "echo broken >&2; exit 3"]}
-  {:id "weather.get" :provider :http :url %q}]
+  {:id "weather.get" :provider :http :url %q}
+  {:id "math.double" :provider :rtfs :source "(fn [x] (* 2 x))"}
+  {:id "math.loop" :provider :rtfs :source "(fn [] (loop [] (recur)))" :timeout-ms 50}]
  :policy {:default :deny :rules [{:capability "*" :effect :allow}]}}`, log, log, srv.URL)), 0o644)
 	tests := []struct{ name, src, want string }{
 		{"exec", `(call :files.append "line" 1)`, `{:key "r1:1"}`},
@@ -258,6 +260,9 @@ func TestProviders(t *testing.T) {
 		{"exec failure", `(try (call :fails) (catch e [(error-kind e) (includes? (error-message e) "broken")]))`, "[:error/capability true]"},
 		{"http", `(call :weather.get "Paris")`, `{:city "Paris" :temp 21.5 :via "weather.get"}`},
 		{"http error status", `(try (call :weather.get "Mordor") (catch e (error-kind e)))`, ":error/capability"},
+		{"rtfs in its own VM", `(+ 1 (call :math.double 20))`, "41"},
+		{"an rtfs error reaches the caller", `(try (call :math.double "x") (catch e [(error-kind e) (:error/capability e)]))`, `[:error/type "math.double"]`},
+		{"the callee's limit does not stop the caller", `(try (call :math.loop) (catch e (error-kind e)))`, ":error/capability"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
