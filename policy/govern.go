@@ -2,6 +2,8 @@ package policy
 
 import (
 	"context"
+	"fmt"
+	"sync"
 
 	"github.com/rtfsvm/rtfsvm/host"
 	"github.com/rtfsvm/rtfsvm/value"
@@ -16,8 +18,10 @@ func Govern(h host.Host, k *Kernel, run *RunState) host.Host {
 
 type governed struct {
 	host.Host
-	kernel *Kernel
-	run    *RunState
+	kernel    *Kernel
+	run       *RunState
+	mu        sync.Mutex
+	hostCalls int64 // calls made, against :budgets :host-calls
 }
 
 func (g *governed) Call(ctx context.Context, req *host.Request) (value.Value, error) {
@@ -48,6 +52,18 @@ func (g *governed) Batch(ctx context.Context, reqs []*host.Request) []host.Outco
 }
 
 func (g *governed) decide(req *host.Request) error {
+	if limit := g.kernel.Policy().Budgets.HostCalls; limit > 0 {
+		g.mu.Lock()
+		spent := g.hostCalls >= limit
+		if !spent {
+			g.hostCalls++
+		}
+		g.mu.Unlock()
+		if spent {
+			return &value.Error{ErrKind: value.ErrDenied, Capability: req.Capability,
+				Message: fmt.Sprintf("the run's budget of %d host calls is spent", limit)}
+		}
+	}
 	d := g.kernel.Decide(g.run, req.Capability, req.Args)
 	switch d.Effect {
 	case Allow:

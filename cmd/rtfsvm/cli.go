@@ -158,6 +158,13 @@ func runPlan(ctx context.Context, f runFlags, args []string, stdin io.Reader, st
 	if err != nil {
 		return report(stderr, err)
 	}
+	// The policy's budgets tighten the command's limits.
+	if b := kernel.Policy().Budgets; b.Fuel > 0 && b.Fuel < f.fuel {
+		f.fuel = b.Fuel
+	}
+	if b := kernel.Policy().Budgets; b.WallMs > 0 && time.Duration(b.WallMs)*time.Millisecond < f.timeout {
+		f.timeout = time.Duration(b.WallMs) * time.Millisecond
+	}
 	if capability, reason, refused := kernel.RefusesBeforeRun(plan.Capabilities()); refused {
 		return report(stderr, &value.Error{ErrKind: value.ErrDenied, Capability: capability, Message: reason})
 	}

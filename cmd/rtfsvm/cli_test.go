@@ -277,3 +277,18 @@ func TestProviders(t *testing.T) {
 		t.Errorf("the exec capability did not receive its arguments as JSON: %q", data)
 	}
 }
+
+func TestBudgets(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "budgets.rtfs")
+	os.WriteFile(cfg, []byte(`{:policy {:default :deny :rules [{:capability "ccos.*" :effect :allow}]
+  :budgets {:host-calls 2 :fuel 50000 :wall-ms 60000}}}`), 0o644)
+	code, stdout, _ := run(t, "", "run", "--config", cfg, "-e", "[(call :ccos.echo 1) (call :ccos.echo 2) (try (call :ccos.echo 3) (catch :error/denied e :spent))]")
+	if code != 0 || stdout != "[1 2 :spent]\n" {
+		t.Fatalf("host-call budget: exit %d, stdout %q", code, stdout)
+	}
+	code, _, stderr := run(t, "", "run", "--config", cfg, "-e", "(loop [] (recur))")
+	if code != 3 || !strings.HasPrefix(stderr, "error: :limit/fuel") {
+		t.Fatalf("fuel budget: exit %d, stderr %q", code, stderr)
+	}
+}
