@@ -1,0 +1,110 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/rtfsvm/rtfsvm/value"
+)
+
+// MessageVersion is the version of the RequiresHost message encoding.
+const MessageVersion = 1
+
+// Message is a host call as it is recorded and hashed: the request, the run it belongs
+// to and its effective idempotency key, as an RTFS map. Its canonical bytes
+// (value.Encode) are what the causal chain hashes; its JSON form is for tools.
+func (r *Request) Message(runID string) *value.Map {
+	step := make([]value.Value, len(r.StepPath))
+	for i, s := range r.StepPath {
+		step[i] = value.String(s)
+	}
+	m := value.EmptyMap.
+		Assoc(value.Keyword("version"), value.Int(MessageVersion)).
+		Assoc(value.Keyword("run"), value.String(runID)).
+		Assoc(value.Keyword("capability"), value.String(r.Capability)).
+		Assoc(value.Keyword("args"), value.NewVector(r.Args)).
+		Assoc(value.Keyword("step"), value.NewVector(step)).
+		Assoc(value.Keyword("seq"), value.Int(r.Seq)).
+		Assoc(value.Keyword("idempotency-key"), value.String(IdempotencyKey(runID, r)))
+	if r.Options != nil {
+		m = m.Assoc(value.Keyword("options"), r.Options)
+	}
+	return m
+}
+
+// EncodeMessage is the canonical bytes of a request's message.
+func (r *Request) EncodeMessage(runID string) ([]byte, error) {
+	return value.Encode(nil, r.Message(runID))
+}
+
+// DecodeMessage reads a message's canonical bytes back into a request, its run id and
+// idempotency key; anything but a well-formed message of this version is an error.
+func DecodeMessage(data []byte) (req *Request, runID, key string, err error) {
+	v, err := value.Decode(data)
+	if err != nil {
+		return nil, "", "", err
+	}
+	m, ok := v.(*value.Map)
+	if !ok {
+		return nil, "", "", errors.New("message: not a map")
+	}
+	bad := func(field string) error { return fmt.Errorf("message: bad or missing %s", field) }
+	get := func(k string) value.Value { x, _ := m.Get(value.Keyword(k)); return x }
+	if !value.Equal(get("version"), value.Int(MessageVersion)) {
+		return nil, "", "", fmt.Errorf("message: version %s is not %d", value.Print(orNil(get("version"))), MessageVersion)
+	}
+	run, ok1 := get("run").(value.String)
+	capability, ok2 := get("capability").(value.String)
+	args, ok3 := get("args").(*value.Vector)
+	step, ok4 := get("step").(*value.Vector)
+	seq, ok5 := get("seq").(value.Int)
+	k, ok6 := get("idempotency-key").(value.String)
+	switch {
+	case !ok1:
+		return nil, "", "", bad("run")
+	case !ok2:
+		return nil, "", "", bad("capability")
+	case !ok3:
+		return nil, "", "", bad("args")
+	case !ok4:
+		return nil, "", "", bad("step")
+	case !ok5 || seq < 1:
+		return nil, "", "", bad("seq")
+	case !ok6:
+		return nil, "", "", bad("idempotency-key")
+	}
+	req = &Request{Capability: string(capability), Args: args.Slice(), Seq: int(seq)}
+	for _, s := range step.Slice() {
+		name, ok := s.(value.String)
+		if !ok {
+			return nil, "", "", bad("step")
+		}
+		req.StepPath = append(req.StepPath, string(name))
+	}
+	if o := get("options"); o != nil {
+		if req.Options, ok = o.(*value.Map); !ok {
+			return nil, "", "", bad("options")
+		}
+	}
+	if m.Len() != 7+boolInt(req.Options != nil) {
+		return nil, "", "", errors.New("message: unknown fields")
+	}
+	if string(k) != IdempotencyKey(string(run), req) {
+		return nil, "", "", bad("idempotency-key")
+	}
+	return req, string(run), string(k), nil
+}
+
+func orNil(v value.Value) value.Value {
+	if v == nil {
+		return value.Nil
+	}
+	return v
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
