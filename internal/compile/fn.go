@@ -21,6 +21,7 @@ type fnGen struct {
 	clo          Local
 	top, maxTop  int
 	r            Local // the value being checked for Err
+	site         Local // the position of the last error site passed (noteSite)
 	handlers     []handler
 	loops        map[*ir.Loop]Label
 	self         Label // the loop around the body, target of recur to the function
@@ -38,6 +39,7 @@ type handler struct {
 func (g *fnGen) compile() {
 	f := g.f
 	g.r = f.NewLocal(I64)
+	g.site = f.NewLocal(I32)
 	g.loops = map[*ir.Loop]Label{}
 	f.Set(g.r, BlockX(i64, func(f *Func, exit Label) {
 		g.handlers = []handler{{exit, true}}
@@ -49,6 +51,7 @@ func (g *fnGen) compile() {
 			}
 		}))
 	}))
+	f.If(Eq64(g.r.Get(), guest.Const(layout.Err)), g.noteError, nil)
 	f.Result(g.r.Get())
 	f.Prepend(g.prologue)
 }
@@ -154,9 +157,7 @@ func (g *fnGen) x(e ir.Expr) X { return func(*Func) { g.expr(e) } }
 // where it happened unless a deeper site already did.
 func (g *fnGen) fail(at ir.Expr) {
 	f := g.f
-	if pos := g.c.position(at); pos != 0 {
-		f.Exec(Call(g.c.rt.Fn("note_error_at"), C32(pos)))
-	}
+	g.noteSite(at)
 	h := g.handlers[len(g.handlers)-1]
 	if h.wantValue {
 		f.Emit(guest.Const(layout.Err))
@@ -164,11 +165,35 @@ func (g *fnGen) fail(at ir.Expr) {
 	f.Br(h.label)
 }
 
+// noteSite remembers, in the function's site local, which expression an error that is
+// about to go to a handler comes from; the handler records it (noteError). Keeping the
+// position out of the error path at every site keeps each check to a compare and a
+// conditional branch.
+func (g *fnGen) noteSite(at ir.Expr) {
+	if pos := g.c.position(at); pos != 0 {
+		g.f.Set(g.site, C32(pos))
+	}
+}
+
+// noteError records the site of the error now in flight, unless a deeper function did.
+func (g *fnGen) noteError() {
+	g.f.Exec(Call(g.c.rt.Fn("note_error_at"), g.site.Get()))
+}
+
 // checked evaluates x (which may yield Err) and leaves its value, or fails.
 func (g *fnGen) checked(at ir.Expr, x X) {
 	f := g.f
-	f.Set(g.r, x)
-	f.If(Eq64(g.r.Get(), guest.Const(layout.Err)), func() { g.fail(at) }, nil)
+	f.Emit(x)
+	g.noteSite(at)
+	h := g.handlers[len(g.handlers)-1]
+	if h.wantValue {
+		// The value goes with the branch: it is Err, which the exit wants.
+		f.Emit(Tee(g.r, Stack))
+		f.BrIf(h.label, Eq64(g.r.Get(), guest.Const(layout.Err)))
+		return
+	}
+	f.Set(g.r, Stack)
+	f.BrIf(h.label, Eq64(g.r.Get(), guest.Const(layout.Err)))
 	f.Emit(g.r.Get())
 }
 
@@ -456,6 +481,7 @@ func (g *fnGen) intercept(body func(), onError func(done Label)) {
 			g.handlers = g.handlers[:len(g.handlers)-1]
 			f.Br(done)
 		})
+		g.noteError()
 		onError(done)
 	}))
 }
@@ -469,10 +495,10 @@ func (g *fnGen) rethrow() {
 	g.f.Br(h.label)
 }
 
-// popChecked takes the value on the stack and fails if it is Err.
+// popChecked takes the value on the stack into r, and fails if it is Err.
 func (g *fnGen) popChecked(at ir.Expr) {
-	g.f.Set(g.r, Stack)
-	g.f.If(Eq64(g.r.Get(), guest.Const(layout.Err)), func() { g.fail(at) }, nil)
+	g.checked(at, Stack)
+	g.f.Do(Stack)
 }
 
 func (g *fnGen) step(e *ir.Step) {
