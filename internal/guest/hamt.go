@@ -72,6 +72,21 @@ func eachNodeEntry(f *Func, p Local, entry func(k, v Local), child func(c Local)
 	})
 }
 
+// eachCollisionKey emits a scan of the collision node at p for key k: found runs with
+// i at the word of the equal key (and must return). n and i are scratch locals; i must
+// start at 0.
+func eachCollisionKey(rt *Runtime, f *Func, p, n, i, k Local, found func()) {
+	f.Set(n, sizeOf(p.Get()))
+	f.Block(func(done Label) {
+		f.Loop(func(again Label) {
+			f.BrIf(done, GeU32(i.Get(), n.Get()))
+			f.If(Call(rt.Fn("equal"), slot(p.Get(), i.Get()), k.Get()), found, nil)
+			f.Set(i, Add32(i.Get(), C32(2)))
+			f.Br(again)
+		})
+	})
+}
+
 func init() {
 	// hamt_find(node, k, hash) -> the value of key k (whose hash is given) in the trie
 	// under node (nil for none), or Err when it is absent: no value is ever Err.
@@ -82,17 +97,7 @@ func init() {
 		f.Set(p, Ptr(node.Get()))
 		f.Loop(func(down Label) {
 			f.If(Eq32(Load8U(p.Get(), layout.HeaderTypeOffset), C32(layout.TypeCNode)), func() {
-				f.Set(n, sizeOf(p.Get()))
-				f.Block(func(done Label) {
-					f.Loop(func(again Label) {
-						f.BrIf(done, GeU32(i.Get(), n.Get()))
-						f.If(Call(rt.Fn("equal"), slot(p.Get(), i.Get()), k.Get()), func() {
-							f.Return(slot(p.Get(), Add32(i.Get(), C32(1))))
-						}, nil)
-						f.Set(i, Add32(i.Get(), C32(2)))
-						f.Br(again)
-					})
-				})
+				eachCollisionKey(rt, f, p, n, i, k, func() { f.Return(slot(p.Get(), Add32(i.Get(), C32(1)))) })
 				f.Return(Const(layout.Err))
 			}, nil)
 			f.Set(bit, chunkBit(hash.Get(), shift.Get()))
@@ -134,15 +139,7 @@ func init() {
 		}
 		f.Set(p, Ptr(node.Get()))
 		f.If(isType(node.Get(), layout.TypeCNode), func() {
-			f.Set(n, sizeOf(p.Get()))
-			f.Block(func(done Label) {
-				f.Loop(func(again Label) {
-					f.BrIf(done, GeU32(i.Get(), n.Get()))
-					f.If(Call(rt.Fn("equal"), slot(p.Get(), i.Get()), k.Get()), replace, nil)
-					f.Set(i, Add32(i.Get(), C32(2)))
-					f.Br(again)
-				})
-			})
+			eachCollisionKey(rt, f, p, n, i, k, replace)
 			f.Set(c, splice(C32(0), C32(0), n.Get(), C32(2)))
 			setSlot(f, c.Get(), n.Get(), k.Get())
 			setSlot(f, c.Get(), Add32(n.Get(), C32(1)), v.Get())
@@ -229,16 +226,8 @@ func init() {
 		sub := f.NewLocal(I64)
 		f.Set(p, Ptr(node.Get()))
 		f.If(isType(node.Get(), layout.TypeCNode), func() {
-			f.Set(n, sizeOf(p.Get()))
-			f.Block(func(done Label) {
-				f.Loop(func(again Label) {
-					f.BrIf(done, GeU32(i.Get(), n.Get()))
-					f.If(Call(rt.Fn("equal"), slot(p.Get(), i.Get()), k.Get()), func() {
-						f.Return(ExtendU(Call(rt.Fn("obj_splice"), p.Get(), i.Get(), C32(2), C32(0), C32(0))))
-					}, nil)
-					f.Set(i, Add32(i.Get(), C32(2)))
-					f.Br(again)
-				})
+			eachCollisionKey(rt, f, p, n, i, k, func() {
+				f.Return(ExtendU(Call(rt.Fn("obj_splice"), p.Get(), i.Get(), C32(2), C32(0), C32(0))))
 			})
 			f.Return(node.Get())
 		}, nil)
