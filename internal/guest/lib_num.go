@@ -25,28 +25,8 @@ var (
 	ErrNumSqrtNegative = errorCode(302, value.ErrInvalidArg, "square root of negative number %s")
 )
 
-// Float shorthands.
-func lnAdd(a, b X) X      { return Op(F64Add, a, b) }
-func lnSub(a, b X) X      { return Op(F64Sub, a, b) }
-func lnMul(a, b X) X      { return Op(F64Mul, a, b) }
-func lnDiv(a, b X) X      { return Op(F64Div, a, b) }
-func lnFEq(a, b X) X      { return Op(F64Eq, a, b) }
-func lnFNe(a, b X) X      { return Op(F64Ne, a, b) }
-func lnFLt(a, b X) X      { return Op(F64Lt, a, b) }
-func lnFGt(a, b X) X      { return Op(F64Gt, a, b) }
-func lnFLe(a, b X) X      { return Op(F64Le, a, b) }
-func lnFGe(a, b X) X      { return Op(F64Ge, a, b) }
-func lnAbs(a X) X         { return Op(F64Abs, a) }
-func lnNeg(a X) X         { return Op(F64Neg, a) }
-func lnTrunc(a X) X       { return Op(F64Trunc, a) }
-func lnIsNaN(a X) X       { return Op(F64Ne, a, a) }
-func lnBits(a X) X        { return Op(I64ReinterpretF64, a) }
-func lnFromBits(a X) X    { return Op(F64ReinterpretI64, a) }
-func lnFloat(n X) X       { return Op(F64ConvertI64S, n) }
-func lnCopysign(a, b X) X { return Op(lnF64Copysign, a, b) }
-
-// lnF64Copysign is f64.copysign, which package wasm does not name.
-const lnF64Copysign = 0xa6
+// lnIsNaN tests a float for NaN; a must be cheap (it is used twice).
+func lnIsNaN(a X) X { return NeF64(a, a) }
 
 // lnArg is argument i (an i32) of a variadic routine whose arguments start at args.
 func lnArg(args, i X) X { return Load64(Add32(args, Shl32(i, C32(3))), 0) }
@@ -140,9 +120,9 @@ func init() {
 			f.If(Eqz64(Op(I64RemS, x.Get(), y.Get())), func() {
 				f.Return(Call(rt.Fn("box_int"), Op(I64DivS, x.Get(), y.Get())))
 			}, nil)
-			f.Return(Call(rt.Fn("box_float"), lnDiv(lnFloat(x.Get()), lnFloat(y.Get()))))
+			f.Return(Call(rt.Fn("box_float"), DivF64(ConvertF64(x.Get()), ConvertF64(y.Get()))))
 		}, func(x, y Local) {
-			f.Result(Call(rt.Fn("box_float"), lnDiv(x.Get(), y.Get())))
+			f.Result(Call(rt.Fn("box_float"), DivF64(x.Get(), y.Get())))
 		})
 	})
 
@@ -161,7 +141,7 @@ func init() {
 		f.If(Eq32(argc.Get(), C32(1)), func() {
 			f.Set(x, Load64(args.Get(), 0))
 			f.If(Eq32(Call(rt.Fn("num_kind"), x.Get()), C32(2)), func() {
-				f.Return(Call(rt.Fn("box_float"), lnNeg(Call(rt.Fn("float_of"), x.Get()))))
+				f.Return(Call(rt.Fn("box_float"), NegF64(Call(rt.Fn("float_of"), x.Get()))))
 			}, nil)
 			f.Return(Call(rt.Fn("lib_num_sub2"), Fixnum(0), x.Get()))
 		}, nil)
@@ -186,8 +166,8 @@ func init() {
 			f.If(isMinOverMinusOne(x, y), func() { overflow(rt, f) }, nil)
 			f.Return(Call(rt.Fn("box_int"), Op(I64DivS, x.Get(), y.Get())))
 		}, func(x, y Local) {
-			f.If(lnFEq(y.Get(), CF64(0)), func() { divByZero(rt, f) }, nil)
-			f.Result(Call(rt.Fn("box_float"), lnTrunc(lnDiv(x.Get(), y.Get()))))
+			f.If(EqF64(y.Get(), CF64(0)), func() { divByZero(rt, f) }, nil)
+			f.Result(Call(rt.Fn("box_float"), TruncF64(DivF64(x.Get(), y.Get()))))
 		})
 	})
 	define("lib_rem", i64x2, i64, func(rt *Runtime, f *Func) {
@@ -197,7 +177,7 @@ func init() {
 			// i64.rem_s of MinInt64 by -1 is 0, as in Go; it traps only on zero.
 			f.Return(Call(rt.Fn("box_int"), Op(I64RemS, x.Get(), y.Get())))
 		}, func(x, y Local) {
-			f.If(lnFEq(y.Get(), CF64(0)), func() { divByZero(rt, f) }, nil)
+			f.If(EqF64(y.Get(), CF64(0)), func() { divByZero(rt, f) }, nil)
 			f.Result(Call(rt.Fn("box_float"), Call(rt.Fn("lib_num_fmod"), x.Get(), y.Get())))
 		})
 	})
@@ -213,11 +193,11 @@ func init() {
 			f.Return(Call(rt.Fn("box_int"), m.Get()))
 		}, func(x, y Local) {
 			m := f.NewLocal(F64)
-			f.If(lnFEq(y.Get(), CF64(0)), func() { divByZero(rt, f) }, nil)
+			f.If(EqF64(y.Get(), CF64(0)), func() { divByZero(rt, f) }, nil)
 			f.Set(m, Call(rt.Fn("lib_num_fmod"), x.Get(), y.Get()))
 			// As in stdlib: NaN is not 0, and not negative.
-			f.If(And32(lnFNe(m.Get(), CF64(0)), Ne32(lnFLt(m.Get(), CF64(0)), lnFLt(y.Get(), CF64(0)))), func() {
-				f.Set(m, lnAdd(m.Get(), y.Get()))
+			f.If(And32(NeF64(m.Get(), CF64(0)), Ne32(LtF64(m.Get(), CF64(0)), LtF64(y.Get(), CF64(0)))), func() {
+				f.Set(m, AddF64(m.Get(), y.Get()))
 			}, nil)
 			f.Result(Call(rt.Fn("box_float"), m.Get()))
 		})
@@ -236,7 +216,7 @@ func init() {
 		f.Set(k, Call(rt.Fn("num_kind"), v.Get()))
 		f.If(Eqz32(k.Get()), func() { f.Return(rt.Raise(ErrNotNumber, v.Get())) }, nil)
 		f.If(Eq32(k.Get(), C32(2)), func() {
-			f.Return(Call(rt.Fn("box_float"), lnAbs(Call(rt.Fn("float_of"), v.Get()))))
+			f.Return(Call(rt.Fn("box_float"), AbsF64(Call(rt.Fn("float_of"), v.Get()))))
 		}, nil)
 		f.Set(n, Call(rt.Fn("int_of"), v.Get()))
 		f.If(Eq64(n.Get(), C64(math.MinInt64)), func() { overflow(rt, f) }, nil)
@@ -252,7 +232,7 @@ func init() {
 		lnBinary(rt, f, a.Get(), b.Get(), func(x, y Local) {
 			r, t := f.NewLocal(I64), f.NewLocal(I64)
 			f.If(LtS64(y.Get(), C64(0)), func() {
-				f.Return(Call(rt.Fn("box_float"), Call(rt.Fn("lib_num_pow"), lnFloat(x.Get()), lnFloat(y.Get()))))
+				f.Return(Call(rt.Fn("box_float"), Call(rt.Fn("lib_num_pow"), ConvertF64(x.Get()), ConvertF64(y.Get()))))
 			}, nil)
 			f.If(Or32(Eqz64(y.Get()), Eq64(x.Get(), C64(1))), func() { f.Return(Fixnum(1)) }, nil)
 			f.If(Eqz64(x.Get()), func() { f.Return(Fixnum(0)) }, nil)
@@ -283,12 +263,12 @@ func init() {
 		x, i := f.Param(0), f.Param(1)
 		t, ti := f.NewLocal(F64), f.NewLocal(I64)
 		f.If(lnIsNaN(x.Get()), func() { f.Return(C32(2)) }, nil)
-		f.If(lnFGe(x.Get(), CF64(0x1p63)), func() { f.Return(C32(1)) }, nil)
-		f.If(lnFLt(x.Get(), CF64(-0x1p63)), func() { f.Return(C32(-1)) }, nil)
-		f.Set(t, lnTrunc(x.Get()))
+		f.If(GeF64(x.Get(), CF64(0x1p63)), func() { f.Return(C32(1)) }, nil)
+		f.If(LtF64(x.Get(), CF64(-0x1p63)), func() { f.Return(C32(-1)) }, nil)
+		f.Set(t, TruncF64(x.Get()))
 		f.Set(ti, Op(I64TruncF64S, t.Get()))
 		f.If(Ne64(ti.Get(), i.Get()), func() { f.Return(Sub32(GtS64(ti.Get(), i.Get()), LtS64(ti.Get(), i.Get()))) }, nil)
-		f.Result(Sub32(lnFGt(x.Get(), t.Get()), lnFLt(x.Get(), t.Get())))
+		f.Result(Sub32(GtF64(x.Get(), t.Get()), LtF64(x.Get(), t.Get())))
 	})
 	// lib_num_cmp(a, b) compares two numbers by value (the caller knows they are
 	// numbers): -1, 0, 1, or 2 when unordered (NaN). stdlib's numCmp.
@@ -313,9 +293,9 @@ func init() {
 		}, nil)
 		f.Set(x, Call(rt.Fn("float_of"), a.Get()))
 		f.Set(y, Call(rt.Fn("float_of"), b.Get()))
-		f.If(lnFLt(x.Get(), y.Get()), func() { f.Return(C32(-1)) }, nil)
-		f.If(lnFGt(x.Get(), y.Get()), func() { f.Return(C32(1)) }, nil)
-		f.If(lnFEq(x.Get(), y.Get()), func() { f.Return(C32(0)) }, nil)
+		f.If(LtF64(x.Get(), y.Get()), func() { f.Return(C32(-1)) }, nil)
+		f.If(GtF64(x.Get(), y.Get()), func() { f.Return(C32(1)) }, nil)
+		f.If(EqF64(x.Get(), y.Get()), func() { f.Return(C32(0)) }, nil)
 		f.Result(C32(2))
 	})
 

@@ -28,11 +28,11 @@ func init() {
 	define("lib_num_fmod", ff, f64, func(rt *Runtime, f *Func) {
 		x, y := f.Param(0), f.Param(1)
 		ux, uy, ex, ey, i := f.NewLocal(I64), f.NewLocal(I64), f.NewLocal(I64), f.NewLocal(I64), f.NewLocal(I64)
-		f.Set(ux, lnBits(x.Get()))
-		f.Set(uy, lnBits(y.Get()))
+		f.Set(ux, BitsF64(x.Get()))
+		f.Set(uy, BitsF64(y.Get()))
 		f.Set(ex, And64(ShrU64(ux.Get(), C64(52)), C64(0x7ff)))
 		f.Set(ey, And64(ShrU64(uy.Get(), C64(52)), C64(0x7ff)))
-		zero := func() { f.Return(lnMul(CF64(0), x.Get())) } // 0 with the sign of x
+		zero := func() { f.Return(MulF64(CF64(0), x.Get())) } // 0 with the sign of x
 		f.If(Or32(Eqz64(Shl64(uy.Get(), C64(1))), Or32(lnIsNaN(y.Get()), Eq64(ex.Get(), C64(0x7ff)))), func() {
 			f.Return(CF64(math.NaN()))
 		}, nil)
@@ -89,7 +89,7 @@ func init() {
 		}, func() {
 			f.Set(ux, ShrU64(ux.Get(), Sub64(C64(1), ex.Get())))
 		})
-		f.Result(lnFromBits(Or64(ux.Get(), And64(lnBits(x.Get()), C64(math.MinInt64)))))
+		f.Result(FromBitsF64(Or64(ux.Get(), And64(BitsF64(x.Get()), C64(math.MinInt64)))))
 	})
 
 	// lib_num_fma(a, b, c) is a*b + c rounded once, as an FMA instruction computes it,
@@ -102,29 +102,29 @@ func init() {
 		t, ah, al, bh, bl := f.NewLocal(F64), f.NewLocal(F64), f.NewLocal(F64), f.NewLocal(F64), f.NewLocal(F64)
 		ph, pl, th, tl, s, bb, e := f.NewLocal(F64), f.NewLocal(F64), f.NewLocal(F64), f.NewLocal(F64), f.NewLocal(F64), f.NewLocal(F64), f.NewLocal(F64)
 		split := func(x, hi, lo Local) {
-			f.Set(t, lnMul(CF64(134217729), x.Get()))
-			f.Set(hi, lnSub(t.Get(), lnSub(t.Get(), x.Get())))
-			f.Set(lo, lnSub(x.Get(), hi.Get()))
+			f.Set(t, MulF64(CF64(134217729), x.Get()))
+			f.Set(hi, SubF64(t.Get(), SubF64(t.Get(), x.Get())))
+			f.Set(lo, SubF64(x.Get(), hi.Get()))
 		}
 		split(a, ah, al)
 		split(b, bh, bl)
-		f.Set(ph, lnMul(a.Get(), b.Get()))
-		f.Set(pl, lnAdd(lnAdd(lnAdd(lnSub(lnMul(ah.Get(), bh.Get()), ph.Get()), lnMul(ah.Get(), bl.Get())),
-			lnMul(al.Get(), bh.Get())), lnMul(al.Get(), bl.Get())))
+		f.Set(ph, MulF64(a.Get(), b.Get()))
+		f.Set(pl, AddF64(AddF64(AddF64(SubF64(MulF64(ah.Get(), bh.Get()), ph.Get()), MulF64(ah.Get(), bl.Get())),
+			MulF64(al.Get(), bh.Get())), MulF64(al.Get(), bl.Get())))
 		twoSum := func(x, y X, sum, err Local) {
-			f.Set(sum, lnAdd(x, y))
-			f.Set(bb, lnSub(sum.Get(), x))
-			f.Set(err, lnAdd(lnSub(x, lnSub(sum.Get(), bb.Get())), lnSub(y, bb.Get())))
+			f.Set(sum, AddF64(x, y))
+			f.Set(bb, SubF64(sum.Get(), x))
+			f.Set(err, AddF64(SubF64(x, SubF64(sum.Get(), bb.Get())), SubF64(y, bb.Get())))
 		}
 		twoSum(c.Get(), ph.Get(), th, tl)
 		twoSum(tl.Get(), pl.Get(), s, e)
 		// Round to odd: an inexact sum with an even significand moves one step toward
 		// the exact value.
-		f.If(And32(lnFNe(e.Get(), CF64(0)), Eqz64(And64(lnBits(s.Get()), C64(1)))), func() {
-			f.Set(s, lnFromBits(Add64(lnBits(s.Get()),
-				Select(C64(1), C64(-1), Eq32(lnFGt(e.Get(), CF64(0)), lnFGt(s.Get(), CF64(0)))))))
+		f.If(And32(NeF64(e.Get(), CF64(0)), Eqz64(And64(BitsF64(s.Get()), C64(1)))), func() {
+			f.Set(s, FromBitsF64(Add64(BitsF64(s.Get()),
+				Select(C64(1), C64(-1), Eq32(GtF64(e.Get(), CF64(0)), GtF64(s.Get(), CF64(0)))))))
 		}, nil)
-		f.Result(lnAdd(th.Get(), s.Get()))
+		f.Result(AddF64(th.Get(), s.Get()))
 	})
 
 	// lib_num_log(x) is math.Log as log_amd64.s computes it (pure Go's log, but for
@@ -146,27 +146,27 @@ func init() {
 			l6     = 1.531383769920937332e-01
 			l7     = 1.479819860511658591e-01
 		)
-		f.Set(bits, lnBits(x.Get()))
+		f.Set(bits, BitsF64(x.Get()))
 		f.If(Eqz64(And64(bits.Get(), C64(math.MaxInt64))), func() { f.Return(CF64(math.Inf(-1))) }, nil)
 		f.If(LtS64(bits.Get(), C64(0)), func() { f.Return(CF64(math.NaN())) }, nil)
 		f.If(GeS64(bits.Get(), i64c(0x7FF0000000000000)), func() { f.Return(x.Get()) }, nil)
-		f.Set(f1, lnFromBits(Or64(And64(bits.Get(), i64c(0x000FFFFFFFFFFFFF)), i64c(0x3FE0000000000000))))
-		f.Set(k, lnFloat(Sub64(And64(ShrU64(bits.Get(), C64(52)), C64(0x7ff)), C64(0x3FE))))
-		f.If(lnFLe(f1.Get(), CF64(hSqrt2)), func() {
-			f.Set(k, lnSub(k.Get(), CF64(1)))
-			f.Set(f1, lnMul(f1.Get(), CF64(2)))
+		f.Set(f1, FromBitsF64(Or64(And64(bits.Get(), i64c(0x000FFFFFFFFFFFFF)), i64c(0x3FE0000000000000))))
+		f.Set(k, ConvertF64(Sub64(And64(ShrU64(bits.Get(), C64(52)), C64(0x7ff)), C64(0x3FE))))
+		f.If(LeF64(f1.Get(), CF64(hSqrt2)), func() {
+			f.Set(k, SubF64(k.Get(), CF64(1)))
+			f.Set(f1, MulF64(f1.Get(), CF64(2)))
 		}, nil)
-		f.Set(fr, lnSub(f1.Get(), CF64(1)))
-		f.Set(s, lnDiv(fr.Get(), lnAdd(CF64(2), fr.Get())))
-		f.Set(s2, lnMul(s.Get(), s.Get()))
-		f.Set(s4, lnMul(s2.Get(), s2.Get()))
-		f.Set(t1, lnMul(s2.Get(), lnAdd(CF64(l1), lnMul(s4.Get(), lnAdd(CF64(l3), lnMul(s4.Get(), lnAdd(CF64(l5), lnMul(s4.Get(), CF64(l7)))))))))
-		f.Set(t2, lnMul(s4.Get(), lnAdd(CF64(l2), lnMul(s4.Get(), lnAdd(CF64(l4), lnMul(s4.Get(), CF64(l6)))))))
-		f.Set(r, lnAdd(t1.Get(), t2.Get()))
-		f.Set(hfsq, lnMul(lnMul(CF64(0.5), fr.Get()), fr.Get()))
+		f.Set(fr, SubF64(f1.Get(), CF64(1)))
+		f.Set(s, DivF64(fr.Get(), AddF64(CF64(2), fr.Get())))
+		f.Set(s2, MulF64(s.Get(), s.Get()))
+		f.Set(s4, MulF64(s2.Get(), s2.Get()))
+		f.Set(t1, MulF64(s2.Get(), AddF64(CF64(l1), MulF64(s4.Get(), AddF64(CF64(l3), MulF64(s4.Get(), AddF64(CF64(l5), MulF64(s4.Get(), CF64(l7)))))))))
+		f.Set(t2, MulF64(s4.Get(), AddF64(CF64(l2), MulF64(s4.Get(), AddF64(CF64(l4), MulF64(s4.Get(), CF64(l6)))))))
+		f.Set(r, AddF64(t1.Get(), t2.Get()))
+		f.Set(hfsq, MulF64(MulF64(CF64(0.5), fr.Get()), fr.Get()))
 		// k*Ln2Hi - ((hfsq - (s*(hfsq+R) + k*Ln2Lo)) - f)
-		f.Result(lnSub(lnMul(k.Get(), CF64(ln2Hi)),
-			lnSub(lnSub(hfsq.Get(), lnAdd(lnMul(s.Get(), lnAdd(hfsq.Get(), r.Get())), lnMul(k.Get(), CF64(ln2Lo)))), fr.Get())))
+		f.Result(SubF64(MulF64(k.Get(), CF64(ln2Hi)),
+			SubF64(SubF64(hfsq.Get(), AddF64(MulF64(s.Get(), AddF64(hfsq.Get(), r.Get())), MulF64(k.Get(), CF64(ln2Lo)))), fr.Get())))
 	})
 
 	// lib_num_exp(x) is math.Exp as the FMA path of exp_amd64.s computes it: x = k*ln2
@@ -182,44 +182,44 @@ func init() {
 			overflow = 7.09782712893384e+02
 		)
 		fma := func(a, b, c X) X { return Call(rt.Fn("lib_num_fma"), a, b, c) }
-		f.Set(bits, lnBits(x.Get()))
+		f.Set(bits, BitsF64(x.Get()))
 		f.If(GeS64(And64(bits.Get(), C64(math.MaxInt64)), i64c(0x7FF0000000000000)), func() {
 			f.If(Eq64(bits.Get(), i64c(0xFFF0000000000000)), func() { f.Return(CF64(0)) }, nil)
 			f.Return(x.Get()) // NaN, +Inf
 		}, nil)
-		f.If(lnFGt(x.Get(), CF64(overflow)), func() { f.Return(CF64(math.Inf(1))) }, nil)
+		f.If(GtF64(x.Get(), CF64(overflow)), func() { f.Return(CF64(math.Inf(1))) }, nil)
 		// k = CVTSD2SL(log2e*x): rounded to nearest even, or the "integer indefinite"
 		// MinInt32 when out of the int32 range (only below: x <= Overflow here).
-		f.Set(r, Op(F64Nearest, lnMul(CF64(log2E), x.Get())))
-		f.Set(bx, IfX(i64, lnFLt(r.Get(), CF64(-2147483648.0)),
+		f.Set(r, Op(F64Nearest, MulF64(CF64(log2E), x.Get())))
+		f.Set(bx, IfX(i64, LtF64(r.Get(), CF64(-2147483648.0)),
 			func(f *Func) { f.Emit(C64(math.MinInt32)) },
 			func(f *Func) { f.Emit(Op(I64TruncF64S, r.Get())) }))
-		f.Set(kf, lnFloat(bx.Get()))
-		f.Set(x0, fma(lnNeg(kf.Get()), CF64(ln2U), x.Get()))
-		f.Set(x0, fma(lnNeg(kf.Get()), CF64(ln2L), x0.Get()))
-		f.Set(x0, lnMul(x0.Get(), CF64(0.0625)))
+		f.Set(kf, ConvertF64(bx.Get()))
+		f.Set(x0, fma(NegF64(kf.Get()), CF64(ln2U), x.Get()))
+		f.Set(x0, fma(NegF64(kf.Get()), CF64(ln2L), x0.Get()))
+		f.Set(x0, MulF64(x0.Get(), CF64(0.0625)))
 		f.Set(x1, CF64(2.4801587301587301587e-5))
 		for _, c := range []float64{1.9841269841269841270e-4, 1.3888888888888888889e-3, 8.3333333333333333333e-3,
 			4.1666666666666666667e-2, 1.6666666666666666667e-1, 0.5, 1.0} {
 			f.Set(x1, fma(x1.Get(), x0.Get(), CF64(c)))
 		}
-		f.Set(x0, lnMul(x0.Get(), x1.Get()))
+		f.Set(x0, MulF64(x0.Get(), x1.Get()))
 		for range 3 {
-			f.Set(x1, lnAdd(x0.Get(), CF64(2)))
-			f.Set(x0, lnMul(x0.Get(), x1.Get()))
+			f.Set(x1, AddF64(x0.Get(), CF64(2)))
+			f.Set(x0, MulF64(x0.Get(), x1.Get()))
 		}
-		f.Set(x1, lnAdd(x0.Get(), CF64(2)))
+		f.Set(x1, AddF64(x0.Get(), CF64(2)))
 		f.Set(x0, fma(x0.Get(), x1.Get(), CF64(1)))
 		// Times 2^k, in two steps when the result is subnormal.
 		f.Set(bx, Add64(bx.Get(), C64(0x3FF)))
 		f.If(LeS64(bx.Get(), C64(0)), func() {
 			f.If(LtS64(bx.Get(), C64(-52)), func() { f.Return(CF64(0)) }, nil)
-			f.Set(x0, lnMul(x0.Get(), lnFromBits(Shl64(Add64(bx.Get(), C64(0x3FE)), C64(52)))))
+			f.Set(x0, MulF64(x0.Get(), FromBitsF64(Shl64(Add64(bx.Get(), C64(0x3FE)), C64(52)))))
 			f.Set(bx, C64(1))
 		}, func() {
 			f.If(GeS64(bx.Get(), C64(0x7FF)), func() { f.Return(CF64(math.Inf(1))) }, nil)
 		})
-		f.Result(lnMul(x0.Get(), lnFromBits(Shl64(bx.Get(), C64(52)))))
+		f.Result(MulF64(x0.Get(), FromBitsF64(Shl64(bx.Get(), C64(52)))))
 	})
 
 	// lib_num_ldexp(frac, exp) is math.Ldexp.
@@ -227,31 +227,31 @@ func init() {
 		frac, exp := f.Param(0), f.Param(1)
 		x := f.NewLocal(I64)
 		m := f.NewLocal(F64)
-		f.If(Or32(lnFEq(frac.Get(), CF64(0)), Or32(lnIsNaN(frac.Get()), lnFEq(lnAbs(frac.Get()), CF64(math.Inf(1))))), func() {
+		f.If(Or32(EqF64(frac.Get(), CF64(0)), Or32(lnIsNaN(frac.Get()), EqF64(AbsF64(frac.Get()), CF64(math.Inf(1))))), func() {
 			f.Return(frac.Get())
 		}, nil)
-		f.If(lnFLt(lnAbs(frac.Get()), CF64(0x1p-1022)), func() {
-			f.Set(frac, lnMul(frac.Get(), CF64(0x1p52)))
+		f.If(LtF64(AbsF64(frac.Get()), CF64(0x1p-1022)), func() {
+			f.Set(frac, MulF64(frac.Get(), CF64(0x1p52)))
 			f.Set(exp, Sub64(exp.Get(), C64(52)))
 		}, nil)
-		f.Set(x, lnBits(frac.Get()))
+		f.Set(x, BitsF64(frac.Get()))
 		f.Set(exp, Add64(exp.Get(), Sub64(And64(ShrU64(x.Get(), C64(52)), C64(0x7ff)), C64(1023))))
-		f.If(LtS64(exp.Get(), C64(-1075)), func() { f.Return(lnCopysign(CF64(0), frac.Get())) }, nil)
-		f.If(GtS64(exp.Get(), C64(1023)), func() { f.Return(lnCopysign(CF64(math.Inf(1)), frac.Get())) }, nil)
+		f.If(LtS64(exp.Get(), C64(-1075)), func() { f.Return(CopysignF64(CF64(0), frac.Get())) }, nil)
+		f.If(GtS64(exp.Get(), C64(1023)), func() { f.Return(CopysignF64(CF64(math.Inf(1)), frac.Get())) }, nil)
 		f.Set(m, CF64(1))
 		f.If(LtS64(exp.Get(), C64(-1022)), func() {
 			f.Set(exp, Add64(exp.Get(), C64(53)))
 			f.Set(m, CF64(0x1p-53))
 		}, nil)
 		f.Set(x, Or64(And64(x.Get(), i64c(^uint64(0x7ff<<52))), Shl64(Add64(exp.Get(), C64(1023)), C64(52))))
-		f.Result(lnMul(m.Get(), lnFromBits(x.Get())))
+		f.Result(MulF64(m.Get(), FromBitsF64(x.Get())))
 	})
 
 	// lib_num_odd_int(y) is math's isOddInt: y is an odd integer below 2^53.
 	define("lib_num_odd_int", f64, i32, func(rt *Runtime, f *Func) {
 		y := f.Param(0)
-		f.If(lnFGe(lnAbs(y.Get()), CF64(0x1p53)), func() { f.Return(C32(0)) }, nil)
-		f.If(lnFNe(lnTrunc(y.Get()), y.Get()), func() { f.Return(C32(0)) }, nil)
+		f.If(GeF64(AbsF64(y.Get()), CF64(0x1p53)), func() { f.Return(C32(0)) }, nil)
+		f.If(NeF64(TruncF64(y.Get()), y.Get()), func() { f.Return(C32(0)) }, nil)
 		f.Result(Wrap(And64(Op(I64TruncF64S, y.Get()), C64(1))))
 	})
 
@@ -262,59 +262,59 @@ func init() {
 		ae, xe, i, b := f.NewLocal(I64), f.NewLocal(I64), f.NewLocal(I64), f.NewLocal(I64)
 		inf := CF64(math.Inf(1))
 		oddY := Call(rt.Fn("lib_num_odd_int"), y.Get())
-		signX := Wrap(ShrU64(lnBits(x.Get()), C64(63)))
-		f.If(Or32(lnFEq(y.Get(), CF64(0)), lnFEq(x.Get(), CF64(1))), func() { f.Return(CF64(1)) }, nil)
-		f.If(lnFEq(y.Get(), CF64(1)), func() { f.Return(x.Get()) }, nil)
+		signX := Wrap(ShrU64(BitsF64(x.Get()), C64(63)))
+		f.If(Or32(EqF64(y.Get(), CF64(0)), EqF64(x.Get(), CF64(1))), func() { f.Return(CF64(1)) }, nil)
+		f.If(EqF64(y.Get(), CF64(1)), func() { f.Return(x.Get()) }, nil)
 		f.If(Or32(lnIsNaN(x.Get()), lnIsNaN(y.Get())), func() { f.Return(CF64(math.NaN())) }, nil)
-		f.If(lnFEq(x.Get(), CF64(0)), func() {
-			f.If(lnFLt(y.Get(), CF64(0)), func() {
+		f.If(EqF64(x.Get(), CF64(0)), func() {
+			f.If(LtF64(y.Get(), CF64(0)), func() {
 				f.If(And32(signX, oddY), func() { f.Return(CF64(math.Inf(-1))) }, nil)
 				f.Return(inf)
 			}, nil)
 			f.If(And32(signX, oddY), func() { f.Return(x.Get()) }, nil)
 			f.Return(CF64(0))
 		}, nil)
-		f.If(lnFEq(lnAbs(y.Get()), inf), func() {
-			f.If(lnFEq(x.Get(), CF64(-1)), func() { f.Return(CF64(1)) }, nil)
-			f.If(Eq32(lnFLt(lnAbs(x.Get()), CF64(1)), lnFEq(y.Get(), inf)), func() { f.Return(CF64(0)) }, nil)
+		f.If(EqF64(AbsF64(y.Get()), inf), func() {
+			f.If(EqF64(x.Get(), CF64(-1)), func() { f.Return(CF64(1)) }, nil)
+			f.If(Eq32(LtF64(AbsF64(x.Get()), CF64(1)), EqF64(y.Get(), inf)), func() { f.Return(CF64(0)) }, nil)
 			f.Return(inf)
 		}, nil)
-		f.If(lnFEq(lnAbs(x.Get()), inf), func() {
-			f.If(lnFLt(x.Get(), CF64(0)), func() {
-				f.Return(Call(rt.Fn("lib_num_pow"), lnDiv(CF64(1), x.Get()), lnNeg(y.Get()))) // Pow(-0, -y)
+		f.If(EqF64(AbsF64(x.Get()), inf), func() {
+			f.If(LtF64(x.Get(), CF64(0)), func() {
+				f.Return(Call(rt.Fn("lib_num_pow"), DivF64(CF64(1), x.Get()), NegF64(y.Get()))) // Pow(-0, -y)
 			}, nil)
-			f.If(lnFLt(y.Get(), CF64(0)), func() { f.Return(CF64(0)) }, nil)
+			f.If(LtF64(y.Get(), CF64(0)), func() { f.Return(CF64(0)) }, nil)
 			f.Return(inf)
 		}, nil)
-		f.If(lnFEq(y.Get(), CF64(0.5)), func() { f.Return(Op(F64Sqrt, x.Get())) }, nil)
-		f.If(lnFEq(y.Get(), CF64(-0.5)), func() { f.Return(lnDiv(CF64(1), Op(F64Sqrt, x.Get()))) }, nil)
+		f.If(EqF64(y.Get(), CF64(0.5)), func() { f.Return(Op(F64Sqrt, x.Get())) }, nil)
+		f.If(EqF64(y.Get(), CF64(-0.5)), func() { f.Return(DivF64(CF64(1), Op(F64Sqrt, x.Get()))) }, nil)
 		// yi, yf := Modf(Abs(y))
-		f.Set(yi, lnTrunc(lnAbs(y.Get())))
-		f.Set(yf, lnSub(lnAbs(y.Get()), yi.Get()))
-		f.If(And32(lnFNe(yf.Get(), CF64(0)), lnFLt(x.Get(), CF64(0))), func() { f.Return(CF64(math.NaN())) }, nil)
-		f.If(lnFGe(yi.Get(), CF64(0x1p63)), func() {
-			f.If(lnFEq(x.Get(), CF64(-1)), func() { f.Return(CF64(1)) }, nil)
-			f.If(Eq32(lnFLt(lnAbs(x.Get()), CF64(1)), lnFGt(y.Get(), CF64(0))), func() { f.Return(CF64(0)) }, nil)
+		f.Set(yi, TruncF64(AbsF64(y.Get())))
+		f.Set(yf, SubF64(AbsF64(y.Get()), yi.Get()))
+		f.If(And32(NeF64(yf.Get(), CF64(0)), LtF64(x.Get(), CF64(0))), func() { f.Return(CF64(math.NaN())) }, nil)
+		f.If(GeF64(yi.Get(), CF64(0x1p63)), func() {
+			f.If(EqF64(x.Get(), CF64(-1)), func() { f.Return(CF64(1)) }, nil)
+			f.If(Eq32(LtF64(AbsF64(x.Get()), CF64(1)), GtF64(y.Get(), CF64(0))), func() { f.Return(CF64(0)) }, nil)
 			f.Return(inf)
 		}, nil)
 		// ans = a1 * 2**ae
 		f.Set(a1, CF64(1))
-		f.If(lnFNe(yf.Get(), CF64(0)), func() {
-			f.If(lnFGt(yf.Get(), CF64(0.5)), func() {
-				f.Set(yf, lnSub(yf.Get(), CF64(1)))
-				f.Set(yi, lnAdd(yi.Get(), CF64(1)))
+		f.If(NeF64(yf.Get(), CF64(0)), func() {
+			f.If(GtF64(yf.Get(), CF64(0.5)), func() {
+				f.Set(yf, SubF64(yf.Get(), CF64(1)))
+				f.Set(yi, AddF64(yi.Get(), CF64(1)))
 			}, nil)
-			f.Set(a1, Call(rt.Fn("lib_num_exp"), lnMul(yf.Get(), Call(rt.Fn("lib_num_log"), x.Get()))))
+			f.Set(a1, Call(rt.Fn("lib_num_exp"), MulF64(yf.Get(), Call(rt.Fn("lib_num_log"), x.Get()))))
 		}, nil)
 		// x1, xe := Frexp(x)
 		f.Set(x1, x.Get())
-		f.If(lnFLt(lnAbs(x1.Get()), CF64(0x1p-1022)), func() {
-			f.Set(x1, lnMul(x1.Get(), CF64(0x1p52)))
+		f.If(LtF64(AbsF64(x1.Get()), CF64(0x1p-1022)), func() {
+			f.Set(x1, MulF64(x1.Get(), CF64(0x1p52)))
 			f.Set(xe, C64(-52))
 		}, nil)
-		f.Set(b, lnBits(x1.Get()))
+		f.Set(b, BitsF64(x1.Get()))
 		f.Set(xe, Add64(xe.Get(), Sub64(And64(ShrU64(b.Get(), C64(52)), C64(0x7ff)), C64(1022))))
-		f.Set(x1, lnFromBits(Or64(And64(b.Get(), i64c(^uint64(0x7ff<<52))), i64c(1022<<52))))
+		f.Set(x1, FromBitsF64(Or64(And64(b.Get(), i64c(^uint64(0x7ff<<52))), i64c(1022<<52))))
 		// ans *= x**yi, by repeated squaring.
 		f.Set(i, Op(I64TruncF64S, yi.Get()))
 		f.Block(func(done Label) {
@@ -325,21 +325,21 @@ func init() {
 					f.Br(done)
 				}, nil)
 				f.If(Wrap(And64(i.Get(), C64(1))), func() {
-					f.Set(a1, lnMul(a1.Get(), x1.Get()))
+					f.Set(a1, MulF64(a1.Get(), x1.Get()))
 					f.Set(ae, Add64(ae.Get(), xe.Get()))
 				}, nil)
-				f.Set(x1, lnMul(x1.Get(), x1.Get()))
+				f.Set(x1, MulF64(x1.Get(), x1.Get()))
 				f.Set(xe, Shl64(xe.Get(), C64(1)))
-				f.If(lnFLt(x1.Get(), CF64(0.5)), func() {
-					f.Set(x1, lnAdd(x1.Get(), x1.Get()))
+				f.If(LtF64(x1.Get(), CF64(0.5)), func() {
+					f.Set(x1, AddF64(x1.Get(), x1.Get()))
 					f.Set(xe, Sub64(xe.Get(), C64(1)))
 				}, nil)
 				f.Set(i, ShrS64(i.Get(), C64(1)))
 				f.Br(again)
 			})
 		})
-		f.If(lnFLt(y.Get(), CF64(0)), func() {
-			f.Set(a1, lnDiv(CF64(1), a1.Get()))
+		f.If(LtF64(y.Get(), CF64(0)), func() {
+			f.Set(a1, DivF64(CF64(1), a1.Get()))
 			f.Set(ae, Sub64(C64(0), ae.Get()))
 		}, nil)
 		f.Result(Call(rt.Fn("lib_num_ldexp"), a1.Get(), ae.Get()))
@@ -349,7 +349,7 @@ func init() {
 	define("lib_num_round", f64, f64, func(rt *Runtime, f *Func) {
 		x := f.Param(0)
 		bits, e := f.NewLocal(I64), f.NewLocal(I64)
-		f.Set(bits, lnBits(x.Get()))
+		f.Set(bits, BitsF64(x.Get()))
 		f.Set(e, And64(ShrU64(bits.Get(), C64(52)), C64(0x7ff)))
 		f.If(LtU32(Wrap(e.Get()), C32(1023)), func() {
 			// |x| < 1: ±0, or ±1 from one half up.
@@ -362,7 +362,7 @@ func init() {
 				f.Set(bits, And64(bits.Get(), Xor64(ShrU64(i64c(1<<52-1), e.Get()), C64(-1))))
 			}, nil)
 		})
-		f.Result(lnFromBits(bits.Get()))
+		f.Result(FromBitsF64(bits.Get()))
 	})
 
 	// sqrt floor ceil round: a number as a float, the result a float.
@@ -381,7 +381,7 @@ func init() {
 			f.If(Eqz32(Call(rt.Fn("num_kind"), v.Get())), func() { f.Return(rt.Raise(ErrNotNumber, v.Get())) }, nil)
 			f.Set(x, Call(rt.Fn("float_of"), v.Get()))
 			if fn.name == "lib_sqrt" {
-				f.If(lnFLt(x.Get(), CF64(0)), func() { f.Return(rt.Raise(ErrNumSqrtNegative, v.Get())) }, nil)
+				f.If(LtF64(x.Get(), CF64(0)), func() { f.Return(rt.Raise(ErrNumSqrtNegative, v.Get())) }, nil)
 			}
 			f.Result(Call(rt.Fn("box_float"), fn.op(rt, x.Get())))
 		})

@@ -64,9 +64,9 @@ func init() {
 		int           func(n X) X
 		float         func(x X) X
 	}{
-		{"zero?", "lib_is_zero", func(n X) X { return Eqz64(n) }, func(x X) X { return lnFEq(x, CF64(0)) }},
-		{"pos?", "lib_is_pos", func(n X) X { return GtS64(n, C64(0)) }, func(x X) X { return lnFGt(x, CF64(0)) }},
-		{"neg?", "lib_is_neg", func(n X) X { return LtS64(n, C64(0)) }, func(x X) X { return lnFLt(x, CF64(0)) }},
+		{"zero?", "lib_is_zero", func(n X) X { return Eqz64(n) }, func(x X) X { return EqF64(x, CF64(0)) }},
+		{"pos?", "lib_is_pos", func(n X) X { return GtS64(n, C64(0)) }, func(x X) X { return GtF64(x, CF64(0)) }},
+		{"neg?", "lib_is_neg", func(n X) X { return LtS64(n, C64(0)) }, func(x X) X { return LtF64(x, CF64(0)) }},
 	}
 	for _, s := range signs {
 		define(s.routine, i64, i64, func(rt *Runtime, f *Func) {

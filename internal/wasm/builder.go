@@ -104,6 +104,29 @@ func GeS64(a, b X) X  { return Op(I64GeS, a, b) }
 func Eqz64(a X) X     { return Op(I64Eqz, a) }
 func GeU64(a, b X) X  { return Op(I64GeU, a, b) }
 
+// Floats.
+
+func AddF64(a, b X) X      { return Op(F64Add, a, b) }
+func SubF64(a, b X) X      { return Op(F64Sub, a, b) }
+func MulF64(a, b X) X      { return Op(F64Mul, a, b) }
+func DivF64(a, b X) X      { return Op(F64Div, a, b) }
+func EqF64(a, b X) X       { return Op(F64Eq, a, b) }
+func NeF64(a, b X) X       { return Op(F64Ne, a, b) }
+func LtF64(a, b X) X       { return Op(F64Lt, a, b) }
+func GtF64(a, b X) X       { return Op(F64Gt, a, b) }
+func LeF64(a, b X) X       { return Op(F64Le, a, b) }
+func GeF64(a, b X) X       { return Op(F64Ge, a, b) }
+func AbsF64(a X) X         { return Op(F64Abs, a) }
+func NegF64(a X) X         { return Op(F64Neg, a) }
+func TruncF64(a X) X       { return Op(F64Trunc, a) }
+func CopysignF64(a, b X) X { return Op(F64Copysign, a, b) }
+
+// BitsF64 reinterprets a float's bits as an i64, FromBitsF64 the reverse, and
+// ConvertF64 converts a signed i64 to the nearest float.
+func BitsF64(a X) X     { return Op(I64ReinterpretF64, a) }
+func FromBitsF64(a X) X { return Op(F64ReinterpretI64, a) }
+func ConvertF64(n X) X  { return Op(F64ConvertI64S, n) }
+
 // Wrap is the low 32 bits of an i64; Extend widens an unsigned i32.
 func Wrap(a X) X    { return Op(I32WrapI64, a) }
 func ExtendU(a X) X { return Op(I64ExtendI32U, a) }

@@ -212,6 +212,7 @@ const (
 	F64Sub            = 0xa1
 	F64Mul            = 0xa2
 	F64Div            = 0xa3
+	F64Copysign       = 0xa6
 	I32WrapI64        = 0xa7
 	I64ExtendI32S     = 0xac
 	I64ExtendI32U     = 0xad
