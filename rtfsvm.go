@@ -238,15 +238,14 @@ func RTFSProvider(source string, opts Options) host.Provider {
 	return func(ctx context.Context, call host.Call) (value.Value, error) {
 		plan, err := PrepareSource(ctx, "capability "+call.Capability, "(apply "+source+" rtfs-capability-args)", EngineWasm)
 		if err != nil {
-			return nil, &value.Error{ErrKind: value.ErrCapability, Capability: call.Capability, Message: err.Error()}
+			return nil, host.CapabilityError(call.Capability, "%v", err)
 		}
 		o := opts
 		o.Env = value.EmptyMap.Assoc(value.Keyword("rtfs-capability-args"), value.NewVector(call.Args))
 		v, err := plan.Run(ctx, o)
 		var le *value.LimitError
 		if errors.As(err, &le) {
-			return nil, &value.Error{ErrKind: value.ErrCapability, Capability: call.Capability,
-				Message: "the capability's VM stopped: " + value.Print(le.Limit)}
+			return nil, host.CapabilityError(call.Capability, "the capability's VM stopped: %s", value.Print(le.Limit))
 		}
 		if e, ok := err.(*value.Error); ok && e.Capability == "" {
 			e.Capability = call.Capability

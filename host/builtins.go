@@ -2,7 +2,6 @@ package host
 
 import (
 	"context"
-	"math"
 
 	"github.com/rtfsvm/rtfsvm/value"
 )
@@ -47,9 +46,6 @@ func add(_ context.Context, args []value.Value) (value.Value, error) {
 		}
 	}
 	if isFloat {
-		if math.IsNaN(fsum) {
-			return value.Float(math.NaN()), nil
-		}
 		return value.Float(fsum), nil
 	}
 	return value.Int(isum), nil

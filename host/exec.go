@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -22,9 +21,7 @@ import (
 // its whole process group when the call ends early.
 func Exec(command []string, timeout time.Duration) Provider {
 	return func(ctx context.Context, call Call) (value.Value, error) {
-		fail := func(format string, args ...any) error {
-			return &value.Error{ErrKind: value.ErrCapability, Capability: call.Capability, Message: fmt.Sprintf(format, args...)}
-		}
+		fail := func(format string, args ...any) error { return CapabilityError(call.Capability, format, args...) }
 		input, err := value.ToJSON(value.NewVector(call.Args))
 		if err != nil {
 			return nil, err

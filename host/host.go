@@ -115,8 +115,7 @@ func (h *Local) Call(ctx context.Context, req *Request) (value.Value, error) {
 	case ok:
 		v, err = c(ctx, req.Args)
 	default:
-		return nil, &value.Error{ErrKind: value.ErrCapability, Capability: req.Capability,
-			Message: fmt.Sprintf("no provider for capability %s", req.Capability)}
+		return nil, CapabilityError(req.Capability, "no provider for capability %s", req.Capability)
 	}
 	if e, ok := err.(*value.Error); ok && e.Capability == "" {
 		e.Capability = req.Capability
@@ -182,4 +181,9 @@ func IdempotencyKey(runID string, req *Request) string {
 		}
 	}
 	return fmt.Sprintf("%s:%d", runID, req.Seq)
+}
+
+// CapabilityError is the :error/capability of a call that failed.
+func CapabilityError(id, format string, args ...any) *value.Error {
+	return &value.Error{ErrKind: value.ErrCapability, Capability: id, Message: fmt.Sprintf(format, args...)}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -21,9 +20,7 @@ const MaxHTTPResponse = 16 << 20
 // error.
 func HTTP(client *http.Client, url string, timeout time.Duration) Provider {
 	return func(ctx context.Context, call Call) (value.Value, error) {
-		fail := func(format string, args ...any) error {
-			return &value.Error{ErrKind: value.ErrCapability, Capability: call.Capability, Message: fmt.Sprintf(format, args...)}
-		}
+		fail := func(format string, args ...any) error { return CapabilityError(call.Capability, format, args...) }
 		args, err := value.ToJSON(value.NewVector(call.Args))
 		if err != nil {
 			return nil, err

@@ -1,6 +1,8 @@
 package compile
 
 import (
+	"fmt"
+
 	"github.com/rtfsvm/rtfsvm/internal/guest"
 	"github.com/rtfsvm/rtfsvm/internal/layout"
 	. "github.com/rtfsvm/rtfsvm/internal/wasm"
@@ -345,7 +347,7 @@ func (g *fnGen) expr(e ir.Expr) {
 	case *ir.MakeSet:
 		g.build(e, "set_of", e.Elems)
 	default:
-		unsupported(e, describe(e))
+		unsupported(e, fmt.Sprintf("%T", e))
 	}
 }
 
@@ -361,14 +363,6 @@ func (g *fnGen) build(at ir.Expr, routine string, elems []ir.Expr) {
 		g.f.Emit(call) // building a collection from values raises nothing
 	}
 	g.top = saved
-}
-
-func describe(e ir.Expr) string {
-	switch e.(type) {
-	case *ir.BuiltinRef:
-		return "library functions used as values"
-	}
-	return "this form"
 }
 
 // closure makes a closure of fn, capturing the values its Captures name.

@@ -6,7 +6,6 @@ package guest
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/rtfsvm/rtfsvm/internal/layout"
 	. "github.com/rtfsvm/rtfsvm/internal/wasm"
@@ -145,16 +144,6 @@ func (rt *Runtime) Fn(name string) *Func {
 
 // Has reports whether a routine exists.
 func Has(name string) bool { _, ok := routines[name]; return ok }
-
-// Routines lists every routine's name.
-func Routines() []string {
-	var out []string
-	for n := range routines {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // Export exports a routine under its name (for the host's writer).
 func (rt *Runtime) Export(name string) {
