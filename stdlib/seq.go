@@ -412,7 +412,7 @@ func floatRange(c Caller, s, e, st float64) (Value, error) {
 		return value.EmptyVector, nil
 	}
 	est := math.Ceil((e - s) / st) // rounding of the additions can make it off by a few
-	if err := alloc(c, int(min(est, maxElems+1))); err != nil {
+	if err := alloc(c, int(min(est, MaxElems+1))); err != nil {
 		return nil, err
 	}
 	var xs []Value

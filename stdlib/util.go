@@ -160,21 +160,21 @@ func isColl(v Value) bool {
 	return false
 }
 
-// maxElems and maxBytes bound what a single library call may allocate (a vector of
+// MaxElems and maxBytes bound what a single library call may allocate (a vector of
 // elements, a string of bytes): beyond them the call stops with the memory limit even
 // when the fuel budget would allow the work.
 const (
-	maxElems = 1 << 24
+	MaxElems = 1 << 24
 	maxBytes = 1 << 28
 )
 
 func memoryLimit() error { return &value.LimitError{Limit: value.LimitMemory} }
 
-// alloc meters n new elements before they are allocated. A request beyond maxElems is
+// alloc meters n new elements before they are allocated. A request beyond MaxElems is
 // the memory limit whatever fuel is left: (range n) with a huge n runs into the memory
 // limit (rtfs-language.md §8).
 func alloc(c Caller, n int) error {
-	if n > maxElems {
+	if n > MaxElems {
 		return memoryLimit()
 	}
 	if err := c.Allocate(int64(n) * valueSize); err != nil {

@@ -3,6 +3,7 @@ package guest
 import (
 	"github.com/rtfsvm/rtfsvm/internal/layout"
 	. "github.com/rtfsvm/rtfsvm/internal/wasm"
+	"github.com/rtfsvm/rtfsvm/stdlib"
 	"github.com/rtfsvm/rtfsvm/value"
 )
 
@@ -18,11 +19,11 @@ import (
 // Internal routines are named lc_*; compare, sort_values, sorted_entries and
 // sorted_elems are meant for other files too.
 
-// Limits shared with the Go library (stdlib.maxElems): a single library call never
-// builds more than lcMaxElems elements; asking for more stops the VM with the memory
-// limit, as in the interpreter.
+// Limits shared with the Go library: a single library call never builds more than
+// lcMaxElems elements; asking for more stops the VM with the memory limit, as in the
+// interpreter.
 const (
-	lcMaxElems = 1 << 24
+	lcMaxElems = stdlib.MaxElems
 	// lcMaxBufWord bounds a buffer (1 GiB): a bigger request is the memory limit, and
 	// sizes in bytes stay far from wrapping around 32 bits.
 	lcMaxBufWord = 1 << 27
