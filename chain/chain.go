@@ -1,13 +1,14 @@
 // Package chain is the causal chain: an append-only log of everything a run does (runs,
-// steps, host calls, policy decisions), where each action's hash covers its canonical
-// bytes and the previous action's hash, and each hash is signed. A bit changed anywhere
-// in a recorded action, hash or signature is found by Verify.
+// steps, host calls, policy decisions). Each action's hash covers its canonical bytes,
+// its position and the previous action's hash, over the whole store; the last action of
+// every commit is signed, and through the links its signature covers everything before
+// it. A bit changed anywhere in a recorded action, hash or signature is found by Verify.
 package chain
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -31,92 +32,211 @@ const (
 	CapabilityResult    Kind = "capability-result"
 )
 
-// Action is one entry of the chain.
+// Action is one entry of the chain. A run numbers its own actions (Index), and Parent
+// refers to one of them: the numbers are fixed when the action is made, whatever other
+// runs and processes append meanwhile. Seq, Hash and Signature are given when the action
+// is committed.
 type Action struct {
-	Seq      int64 // position in the whole chain, from 1
 	RunID    string
-	Parent   int64 // Seq of the action this one belongs under (a step, a call), or 0
+	Index    int64 // the action's number in its run, from 1
+	Parent   int64 // Index of the action this one belongs under (a step, a call), or 0
 	Kind     Kind
 	Time     time.Time
 	Duration time.Duration
-	Data     value.Value // what happened: a request message, a result, an error map...
+	Data     value.Value // what happened: a request message, a decision, a result...
 
-	Hash      [32]byte // sha256 of the previous hash and Canonical()
-	Signature []byte   // ed25519 over Hash
+	Seq       int64    // position in the whole chain, from 1
+	Hash      [32]byte // see Link
+	Signature []byte   // ed25519 over Hash: on the last action of each commit, else nil
 }
 
-// Canonical is the action's canonical bytes, everything but its hash and signature.
-func (a *Action) Canonical() ([]byte, error) {
+// Record is an action as a store keeps it: its canonical bytes (Body) and what the
+// commit gave it. Run repeats the body's run id so that a store can find a run's actions
+// without decoding; Verify checks that the two agree.
+type Record struct {
+	Seq       int64
+	Run       string
+	Body      []byte
+	Hash      [32]byte
+	Signature []byte
+}
+
+// The body's keys, in the canonical (sorted) order of value.Encode for a map.
+var bodyKeys = [...]value.Keyword{"data", "duration", "index", "kind", "parent", "run", "time"}
+
+// Body is the action's canonical bytes: the canonical encoding of the map
+// {:data :duration :index :kind :parent :run :time}. It is written field by field
+// rather than through a value.Map because it is made for every host call; a test
+// checks it against value.Encode.
+func (a *Action) Body() ([]byte, error) {
 	data := a.Data
 	if data == nil {
 		data = value.Nil
 	}
-	m := value.EmptyMap.
-		Assoc(value.Keyword("seq"), value.Int(a.Seq)).
-		Assoc(value.Keyword("run"), value.String(a.RunID)).
-		Assoc(value.Keyword("parent"), value.Int(a.Parent)).
-		Assoc(value.Keyword("kind"), value.Keyword(a.Kind)).
-		Assoc(value.Keyword("time"), value.Int(a.Time.UnixNano())).
-		Assoc(value.Keyword("duration"), value.Int(a.Duration.Nanoseconds())).
-		Assoc(value.Keyword("data"), data)
-	return value.Encode(nil, m)
+	b := value.AppendMapHeader(make([]byte, 0, 128), len(bodyKeys))
+	var err error
+	for _, k := range bodyKeys {
+		b, _ = value.Encode(b, k)
+		var v value.Value
+		switch k {
+		case "data":
+			v = data
+		case "duration":
+			v = value.Int(a.Duration.Nanoseconds())
+		case "index":
+			v = value.Int(a.Index)
+		case "kind":
+			v = value.Keyword(a.Kind)
+		case "parent":
+			v = value.Int(a.Parent)
+		case "run":
+			v = value.String(a.RunID)
+		case "time":
+			v = value.Int(a.Time.UnixNano())
+		}
+		if b, err = value.Encode(b, v); err != nil {
+			return nil, fmt.Errorf("action %s: %w", a.Kind, err)
+		}
+	}
+	return b, nil
 }
 
-func link(prev [32]byte, canonical []byte) [32]byte {
+// Decode reads a record back into an action; the body must be exactly what Body writes.
+func Decode(r Record) (*Action, error) {
+	v, err := value.Decode(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(*value.Map)
+	if !ok || m.Len() != len(bodyKeys) {
+		return nil, errors.New("its body is not an action")
+	}
+	get := func(k string) value.Value { x, _ := m.Get(value.Keyword(k)); return x }
+	a := &Action{Data: get("data"), Seq: r.Seq, Hash: r.Hash, Signature: r.Signature}
+	run, ok1 := get("run").(value.String)
+	index, ok2 := get("index").(value.Int)
+	parent, ok3 := get("parent").(value.Int)
+	kind, ok4 := get("kind").(value.Keyword)
+	at, ok5 := get("time").(value.Int)
+	dur, ok6 := get("duration").(value.Int)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || a.Data == nil {
+		return nil, errors.New("its body is not an action")
+	}
+	a.RunID, a.Index, a.Parent, a.Kind = string(run), int64(index), int64(parent), Kind(kind)
+	a.Time, a.Duration = time.Unix(0, int64(at)), time.Duration(dur)
+	return a, nil
+}
+
+// Link is an action's hash: sha256 of the previous action's hash (zero for the first),
+// the action's sequence number (8 bytes, big-endian) and its body.
+func Link(prev [32]byte, seq int64, body []byte) [32]byte {
 	h := sha256.New()
 	h.Write(prev[:])
-	h.Write(canonical)
+	var s [8]byte
+	binary.BigEndian.PutUint64(s[:], uint64(seq))
+	h.Write(s[:])
+	h.Write(body)
 	var out [32]byte
-	copy(out[:], h.Sum(nil))
+	h.Sum(out[:0])
 	return out
 }
 
-// Store keeps actions in order. Append must be durable when it returns.
+// Store keeps the records of a chain in order.
 type Store interface {
-	Append(a *Action) error
-	// Last is the last action, or nil when the chain is empty.
-	Last() (*Action, error)
-	// Each visits every action in order until f returns false.
-	Each(f func(*Action) bool) error
+	// Commit appends a batch after the last stored record, atomically, and durably when
+	// it returns. It calls seal while no other writer (in this process or another) can
+	// append, with the last stored record's sequence number and hash (0 and zeros for an
+	// empty chain); seal fills in each record's Seq, Hash and Signature.
+	Commit(batch []*Record, seal func(lastSeq int64, lastHash [32]byte)) error
+	// Each visits every record in order until f returns false.
+	Each(f func(Record) bool) error
+	// EachOfRun visits the records of one run in order until f returns false.
+	EachOfRun(run string, f func(Record) bool) error
+	// Durable tells whether a commit survives the process (false for a store in memory).
+	Durable() bool
 }
 
-// Chain appends signed actions to a store.
+// Chain appends actions to a store. Appends are queued in memory; Sync commits
+// everything queued so far. Concurrent Syncs share commits (group commit): one caller
+// commits what all have queued while the others wait for it, so that many runs share
+// one fsync and one signature.
 type Chain struct {
-	mu    sync.Mutex
 	store Store
 	key   ed25519.PrivateKey
-	last  *Action
+
+	mu        sync.Mutex
+	done      *sync.Cond // signalled when a commit ends
+	pending   []*Record
+	queued    uint64 // records queued since the chain was opened
+	committed uint64 // of which committed
+	flushing  bool
+	err       error // the first commit failure: the chain stops accepting appends
 }
 
 // Open continues the chain in store, signing with key.
-func Open(store Store, key ed25519.PrivateKey) (*Chain, error) {
-	last, err := store.Last()
-	if err != nil {
-		return nil, err
-	}
-	return &Chain{store: store, key: key, last: last}, nil
+func Open(store Store, key ed25519.PrivateKey) *Chain {
+	c := &Chain{store: store, key: key}
+	c.done = sync.NewCond(&c.mu)
+	return c
 }
 
-// Append records an action: it gives it its sequence number, hash and signature.
-func (c *Chain) Append(a Action) (*Action, error) {
+// Durable tells whether Sync makes actions survive the process.
+func (c *Chain) Durable() bool { return c.store.Durable() }
+
+// Append queues an action; it is committed by the next Sync. Its body is encoded here,
+// in the caller's goroutine, so that the committer only links and signs.
+func (c *Chain) Append(a *Action) error {
+	body, err := a.Body()
+	if err != nil {
+		return err
+	}
+	r := &Record{Run: a.RunID, Body: body}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var prev [32]byte
-	a.Seq = 1
-	if c.last != nil {
-		prev, a.Seq = c.last.Hash, c.last.Seq+1
+	if c.err != nil {
+		return c.err
 	}
-	canonical, err := a.Canonical()
-	if err != nil {
-		return nil, err
+	c.pending = append(c.pending, r)
+	c.queued++
+	return nil
+}
+
+// Sync returns when every action appended before it is committed.
+func (c *Chain) Sync() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	target := c.queued
+	for c.committed < target && c.err == nil {
+		if c.flushing {
+			c.done.Wait()
+			continue
+		}
+		batch := c.pending
+		c.pending, c.flushing = nil, true
+		c.mu.Unlock()
+		err := c.store.Commit(batch, func(lastSeq int64, lastHash [32]byte) { c.seal(batch, lastSeq, lastHash) })
+		c.mu.Lock()
+		c.flushing = false
+		if err != nil {
+			c.err = fmt.Errorf("causal chain: %w", err)
+		} else {
+			c.committed += uint64(len(batch))
+		}
+		c.done.Broadcast()
 	}
-	a.Hash = link(prev, canonical)
-	a.Signature = ed25519.Sign(c.key, a.Hash[:])
-	if err := c.store.Append(&a); err != nil {
-		return nil, err
+	return c.err
+}
+
+func (c *Chain) seal(batch []*Record, seq int64, prev [32]byte) {
+	for _, r := range batch {
+		seq++
+		r.Seq, r.Hash, r.Signature = seq, Link(prev, seq, r.Body), nil
+		prev = r.Hash
 	}
-	c.last = &a
-	return &a, nil
+	if len(batch) > 0 {
+		last := batch[len(batch)-1]
+		last.Signature = ed25519.Sign(c.key, last.Hash[:])
+	}
 }
 
 // ErrBroken reports the first action that does not verify.
@@ -127,78 +247,114 @@ type ErrBroken struct {
 
 func (e *ErrBroken) Error() string { return fmt.Sprintf("action %d: %s", e.Seq, e.Reason) }
 
-// Verify checks every action's sequence, hash link and signature, and returns how many
-// verified, or an *ErrBroken naming the first bad one.
+// Verify checks every record's sequence number, hash link, body and signature, and that
+// the last one is signed; it returns how many verified, or an *ErrBroken naming the
+// first bad one.
 func Verify(store Store, pub ed25519.PublicKey) (int64, error) {
 	var prev [32]byte
 	var n int64
 	var broken error
-	err := store.Each(func(a *Action) bool {
-		fail := func(reason string) bool { broken = &ErrBroken{Seq: a.Seq, Reason: reason}; return false }
-		if a.Seq != n+1 {
-			return fail(fmt.Sprintf("sequence number %d where %d was due", a.Seq, n+1))
+	var lastSigned bool
+	err := store.Each(func(r Record) bool {
+		fail := func(format string, args ...any) bool {
+			broken = &ErrBroken{Seq: r.Seq, Reason: fmt.Sprintf(format, args...)}
+			return false
 		}
-		canonical, err := a.Canonical()
-		if err != nil {
-			return fail(err.Error())
+		if r.Seq != n+1 {
+			return fail("sequence number %d where %d was due", r.Seq, n+1)
 		}
-		if h := link(prev, canonical); !bytes.Equal(h[:], a.Hash[:]) {
+		if Link(prev, r.Seq, r.Body) != r.Hash {
 			return fail("its hash does not match its content and the previous action")
 		}
-		if !ed25519.Verify(pub, a.Hash[:], a.Signature) {
+		a, err := Decode(r)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if a.RunID != r.Run {
+			return fail("it is filed under run %q but records run %q", r.Run, a.RunID)
+		}
+		if lastSigned = r.Signature != nil; lastSigned && !ed25519.Verify(pub, r.Hash[:], r.Signature) {
 			return fail("its signature does not verify")
 		}
-		prev, n = a.Hash, n+1
+		prev, n = r.Hash, n+1
 		return true
 	})
 	if err != nil {
 		return n, err
 	}
+	if broken == nil && n > 0 && !lastSigned {
+		broken = &ErrBroken{Seq: n, Reason: "the chain's last action is not signed"}
+	}
 	return n, broken
+}
+
+// Actions decodes the actions of one run, in order.
+func Actions(store Store, run string) ([]*Action, error) {
+	var out []*Action
+	var bad error
+	err := store.EachOfRun(run, func(r Record) bool {
+		a, err := Decode(r)
+		if err != nil {
+			bad = &ErrBroken{Seq: r.Seq, Reason: err.Error()}
+			return false
+		}
+		out = append(out, a)
+		return true
+	})
+	if err == nil {
+		err = bad
+	}
+	return out, err
 }
 
 // Memory is a Store in memory, for tests and for runs that keep no record.
 type Memory struct {
 	mu      sync.Mutex
-	actions []*Action
+	records []*Record
 }
 
-func (m *Memory) Append(a *Action) error {
+func (m *Memory) Commit(batch []*Record, seal func(int64, [32]byte)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c := *a
-	m.actions = append(m.actions, &c)
+	var lastSeq int64
+	var lastHash [32]byte
+	if n := len(m.records); n > 0 {
+		lastSeq, lastHash = m.records[n-1].Seq, m.records[n-1].Hash
+	}
+	seal(lastSeq, lastHash)
+	for _, r := range batch {
+		c := *r
+		m.records = append(m.records, &c)
+	}
 	return nil
 }
 
-func (m *Memory) Last() (*Action, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if len(m.actions) == 0 {
-		return nil, nil
-	}
-	c := *m.actions[len(m.actions)-1]
-	return &c, nil
-}
+func (m *Memory) Each(f func(Record) bool) error { return m.EachOfRun("", f) }
 
-func (m *Memory) Each(f func(*Action) bool) error {
+// EachOfRun with run "" visits every record.
+func (m *Memory) EachOfRun(run string, f func(Record) bool) error {
 	m.mu.Lock()
-	actions := append([]*Action(nil), m.actions...)
+	records := append([]*Record(nil), m.records...)
 	m.mu.Unlock()
-	for _, a := range actions {
-		if !f(a) {
+	for _, r := range records {
+		if run != "" && r.Run != run {
+			continue
+		}
+		if !f(*r) {
 			return nil
 		}
 	}
 	return nil
 }
 
-// Tamper gives tests access to a stored action, to corrupt it.
-func (m *Memory) Tamper(seq int64) (*Action, error) {
+func (m *Memory) Durable() bool { return false }
+
+// Tamper gives tests access to a stored record, to corrupt it.
+func (m *Memory) Tamper(seq int64) (*Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if seq < 1 || int(seq) > len(m.actions) {
+	if seq < 1 || int(seq) > len(m.records) {
 		return nil, errors.New("no such action")
 	}
-	return m.actions[seq-1], nil
+	return m.records[seq-1], nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/rtfsvm/rtfsvm/types"
 	"github.com/rtfsvm/rtfsvm/value"
 )
 
@@ -73,6 +74,7 @@ type Local struct {
 	mu        sync.RWMutex
 	caps      map[string]Capability
 	providers map[string]Provider
+	types     map[string]Types
 	// RunID names the run, for providers and idempotency keys.
 	RunID string
 	// Events receives one line a step event; nil discards them.
@@ -81,7 +83,7 @@ type Local struct {
 
 // NewLocal makes a host with the built-in capabilities.
 func NewLocal(events io.Writer) *Local {
-	h := &Local{caps: map[string]Capability{}, providers: map[string]Provider{}, Events: events}
+	h := &Local{caps: map[string]Capability{}, providers: map[string]Provider{}, types: map[string]Types{}, Events: events}
 	for id, c := range Builtins {
 		h.caps[id] = c
 	}
@@ -102,11 +104,43 @@ func (h *Local) Provide(id string, p Provider) {
 	h.providers[id] = p
 }
 
+// Types are what a capability's arguments and result must be: RTFS type expressions
+// (rtfs-language.md §5), Args for the vector of arguments (such as [:tuple :string :int]),
+// Result for the value returned. nil checks nothing.
+type Types struct {
+	Args, Result value.Value
+}
+
+// Declare sets the types checked at the boundary of a capability's calls: arguments
+// that are not of the type are a catchable :error/type and the capability does not run;
+// a result that is not is an :error/capability.
+func (h *Local) Declare(id string, t Types) error {
+	for _, x := range []value.Value{t.Args, t.Result} {
+		if x == nil {
+			continue
+		}
+		if err := types.Validate(x); err != nil {
+			return fmt.Errorf("capability %s: %w", id, err)
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.types[id] = t
+	return nil
+}
+
 func (h *Local) Call(ctx context.Context, req *Request) (value.Value, error) {
 	h.mu.RLock()
 	c, ok := h.caps[req.Capability]
 	p, provided := h.providers[req.Capability]
+	t := h.types[req.Capability]
 	h.mu.RUnlock()
+	if t.Args != nil {
+		if args := value.NewVector(req.Args); !types.Check(t.Args, args) {
+			return nil, &value.Error{ErrKind: value.ErrType, Capability: req.Capability,
+				Message: fmt.Sprintf("%s: its arguments %s are not of type %s", req.Capability, abbreviate(value.Print(args)), value.Print(t.Args))}
+		}
+	}
 	var v value.Value
 	var err error
 	switch {
@@ -119,6 +153,9 @@ func (h *Local) Call(ctx context.Context, req *Request) (value.Value, error) {
 	}
 	if e, ok := err.(*value.Error); ok && e.Capability == "" {
 		e.Capability = req.Capability
+	}
+	if err == nil && t.Result != nil && !types.Check(t.Result, v) {
+		return nil, CapabilityError(req.Capability, "%s returned %s, which is not of type %s", req.Capability, abbreviate(value.Print(v)), value.Print(t.Result))
 	}
 	return v, err
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/rtfsvm/rtfsvm/syntax"
+	"github.com/rtfsvm/rtfsvm/types"
 	"github.com/rtfsvm/rtfsvm/value"
 )
 
@@ -44,7 +45,10 @@ type CapabilitySpec struct {
 	Source    string
 	Tool      string
 	TimeoutMs int64
-	Pos       syntax.Pos // of the capability's map
+	// Input and Output are RTFS type expressions checked at the boundary: Input against
+	// the vector of arguments, Output against the result; nil checks nothing.
+	Input, Output value.Value
+	Pos           syntax.Pos // of the capability's map
 }
 
 // Effect is what a rule, or the default, decides.
@@ -55,6 +59,9 @@ const (
 	Allow
 	RequireApproval
 )
+
+// Keyword is the effect as the config file and the causal chain write it.
+func (e Effect) Keyword() value.Keyword { return value.Keyword(strings.TrimPrefix(e.String(), ":")) }
 
 func (e Effect) String() string {
 	switch e {
@@ -248,6 +255,15 @@ func (e entry) keyword(allowed ...string) (string, error) {
 	return "", errAt(e.val, ":%s in %s must be one of %s, got %s", e.key, e.within, keywords(allowed), describe(e.val))
 }
 
+// typeExpr reads an RTFS type expression (rtfs-language.md §5), such as [:vector :int].
+func (e entry) typeExpr() (value.Value, error) {
+	t := syntax.Datum(e.val)
+	if err := types.Validate(t); err != nil {
+		return nil, errAt(e.val, ":%s in %s is not a type: %v", e.key, e.within, err)
+	}
+	return t, nil
+}
+
 func (e entry) strings() ([]string, error) {
 	v, ok := e.val.(*syntax.Vector)
 	if !ok {
@@ -295,7 +311,7 @@ func parseCapabilities(e entry) ([]CapabilitySpec, error) {
 	}
 	var out []CapabilitySpec
 	seen := map[string]syntax.Pos{}
-	all := []string{"id", "provider", "command", "url", "source", "tool", "timeout-ms"}
+	all := []string{"id", "provider", "command", "url", "source", "tool", "timeout-ms", "input", "output"}
 	for i, n := range v.Elems {
 		what := fmt.Sprintf("capability %d", i+1)
 		fs, err := fields(n, what, all)
@@ -335,8 +351,8 @@ func parseCapabilities(e entry) ([]CapabilitySpec, error) {
 			f := fs[k]
 			f.within = what
 			fs[k] = f
-			if k == "id" || k == "provider" {
-				continue
+			if k == "id" || k == "provider" || k == "input" || k == "output" {
+				continue // every provider takes them
 			}
 			if !contains(keys.required, k) && !contains(keys.optional, k) {
 				return nil, errAt(f.keyNode, "%s: provider :%s takes no :%s (it takes %s)", what, prov, k, keywords(append(append([]string{}, keys.required...), keys.optional...)))
@@ -356,6 +372,10 @@ func parseCapabilities(e entry) ([]CapabilitySpec, error) {
 				spec.Tool, err = f.nonEmptyStr()
 			case "timeout-ms":
 				spec.TimeoutMs, err = f.integer(maxInt)
+			case "input":
+				spec.Input, err = f.typeExpr()
+			case "output":
+				spec.Output, err = f.typeExpr()
 			}
 			if err != nil {
 				return nil, err

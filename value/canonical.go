@@ -62,7 +62,7 @@ func Encode(b []byte, v Value) ([]byte, error) {
 		return encodeAll(b, tagSet, v.Elems())
 	case *Map:
 		entries := v.Entries()
-		b = binary.AppendUvarint(append(b, tagMap), uint64(len(entries)))
+		b = AppendMapHeader(b, len(entries))
 		var err error
 		for _, e := range entries {
 			if b, err = Encode(b, e.Key); err != nil {
@@ -75,6 +75,13 @@ func Encode(b []byte, v Value) ([]byte, error) {
 		return b, nil
 	}
 	return nil, Errorf(ErrInvalidArg, "%s has no canonical encoding", Describe(v))
+}
+
+// AppendMapHeader appends the start of the canonical encoding of a map of n entries;
+// the caller appends the n keys and values after it, keys in the total order. It lets
+// a record with fixed fields be encoded without building a Map.
+func AppendMapHeader(b []byte, n int) []byte {
+	return binary.AppendUvarint(append(b, tagMap), uint64(n))
 }
 
 func appendText(b []byte, tag byte, s string) []byte {

@@ -16,7 +16,9 @@ import (
 
 	"github.com/rtfsvm/rtfsvm"
 	"github.com/rtfsvm/rtfsvm/host"
+	"github.com/rtfsvm/rtfsvm/orchestrator"
 	"github.com/rtfsvm/rtfsvm/policy"
+	"github.com/rtfsvm/rtfsvm/store"
 	"github.com/rtfsvm/rtfsvm/syntax"
 	"github.com/rtfsvm/rtfsvm/value"
 )
@@ -60,6 +62,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	root.AddCommand(runCommand(stdin, stdout, stderr, &status))
 	root.AddCommand(compileCommand(stdin, stderr, &status))
+	root.AddCommand(chainCommand(stdout, stderr, &status))
+	root.AddCommand(runsCommand(stdout, stderr, &status))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
 	if err := root.Execute(); err != nil {
 		fmt.Fprintf(stderr, "%s\n", err)
@@ -72,6 +76,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 type runFlags struct {
 	engine, env, config, runID, memory string
+	store                              string
 	expr                               string
 	fuel                               int64
 	timeout                            time.Duration
@@ -101,6 +106,7 @@ Exit status: 0 finished, 1 uncaught RTFS error, 2 usage, read or compile error,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.store, _ = cmd.Flags().GetString("store")
 			*status = runPlan(cmd.Context(), f, args, stdin, stdout, stderr)
 			return nil
 		},
@@ -158,27 +164,30 @@ func runPlan(ctx context.Context, f runFlags, args []string, stdin io.Reader, st
 	if err != nil {
 		return report(stderr, err)
 	}
-	// The policy's budgets tighten the command's limits.
-	if b := kernel.Policy().Budgets; b.Fuel > 0 && b.Fuel < f.fuel {
-		f.fuel = b.Fuel
+	st, err := store.Open(f.store)
+	if err != nil {
+		return report(stderr, err)
 	}
-	if b := kernel.Policy().Budgets; b.WallMs > 0 && time.Duration(b.WallMs)*time.Millisecond < f.timeout {
-		f.timeout = time.Duration(b.WallMs) * time.Millisecond
-	}
-	if capability, reason, refused := kernel.RefusesBeforeRun(plan.Capabilities()); refused {
-		return report(stderr, &value.Error{ErrKind: value.ErrDenied, Capability: capability, Message: reason})
+	defer st.Close()
+	local := host.NewLocal(stderr)
+	o, err := orchestrator.New(orchestrator.Config{Store: st, Kernel: kernel, Registry: local})
+	if err != nil {
+		return report(stderr, err)
 	}
 	runID := f.runID
 	if runID == "" {
-		runID = fmt.Sprintf("run-%d", time.Now().UnixNano())
+		runID = orchestrator.NewRunID()
 	}
-	local := host.NewLocal(stderr)
 	local.RunID = runID
-	serve(local, caps, stderr)
-	v, err := plan.Run(ctx, rtfsvm.Options{
-		Env: env, Host: policy.Govern(local, kernel, policy.NewRunState(runID)),
-		Fuel: f.fuel, Memory: memory, Timeout: f.timeout,
+	if err := serve(local, caps, stderr); err != nil {
+		return report(stderr, err)
+	}
+	v, err := o.Run(ctx, orchestrator.Plan{Name: file, Prepared: plan}, orchestrator.RunOptions{
+		ID: runID, Env: env, Fuel: f.fuel, Memory: memory, Timeout: f.timeout,
 	})
+	if errors.Is(err, store.ErrRunExists) {
+		return report(stderr, usagef("run %s exists already: choose another --run-id (or resume it)", runID))
+	}
 	if err != nil {
 		return report(stderr, err)
 	}
@@ -342,9 +351,12 @@ func loadPolicy(file string) (*policy.Kernel, []policy.CapabilitySpec, error) {
 	return k, caps, err
 }
 
-// serve registers the configured capabilities with their providers.
-func serve(h *host.Local, caps []policy.CapabilitySpec, stderr io.Writer) {
+// serve registers the configured capabilities with their providers and types.
+func serve(h *host.Local, caps []policy.CapabilitySpec, stderr io.Writer) error {
 	for _, c := range caps {
+		if err := h.Declare(c.ID, host.Types{Args: c.Input, Result: c.Output}); err != nil {
+			return err
+		}
 		timeout := time.Duration(c.TimeoutMs) * time.Millisecond
 		switch c.Provider {
 		case policy.ProviderExec:
@@ -357,4 +369,5 @@ func serve(h *host.Local, caps []policy.CapabilitySpec, stderr io.Writer) {
 			fmt.Fprintf(stderr, "warning: capability %s (%s) is not served yet: calls to it fail\n", c.ID, value.Print(c.Provider))
 		}
 	}
+	return nil
 }

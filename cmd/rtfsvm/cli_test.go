@@ -254,7 +254,7 @@ func TestProviders(t *testing.T) {
   {:id "math.loop" :provider :rtfs :source "(fn [] (loop [] (recur)))" :timeout-ms 50}]
  :policy {:default :deny :rules [{:capability "*" :effect :allow}]}}`, log, log, srv.URL)), 0o644)
 	tests := []struct{ name, src, want string }{
-		{"exec", `(call :files.append "line" 1)`, `{:key "r1:1"}`},
+		{"exec", `(call :files.append "line" 1)`, `{:key "providers-0:1"}`},
 		{"exec with an explicit key", `^{:idempotency-key "k-7"} (call :files.append "x")`, `{:key "k-7"}`},
 		{"exec timeout", `(try (call :slow) (catch e (error-kind e)))`, ":error/capability"},
 		{"exec failure", `(try (call :fails) (catch e [(error-kind e) (includes? (error-message e) "broken")]))`, "[:error/capability true]"},
@@ -264,9 +264,9 @@ func TestProviders(t *testing.T) {
 		{"an rtfs error reaches the caller", `(try (call :math.double "x") (catch e [(error-kind e) (:error/capability e)]))`, `[:error/type "math.double"]`},
 		{"the callee's limit does not stop the caller", `(try (call :math.loop) (catch e (error-kind e)))`, ":error/capability"},
 	}
-	for _, tt := range tests {
+	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := run(t, "", "run", "--config", cfg, "--run-id", "r1", "-e", tt.src)
+			code, stdout, stderr := run(t, "", "run", "--config", cfg, "--store", dir, "--run-id", fmt.Sprint("providers-", i), "-e", tt.src)
 			if code != 0 || stdout != tt.want+"\n" {
 				t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 			}

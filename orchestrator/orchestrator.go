@@ -1,0 +1,203 @@
+// Package orchestrator runs plans the way the specification's orchestrator does: every
+// host call a plan makes leaves its VM as a request that the governance kernel decides,
+// the capability registry carries out, and the causal chain records with the decision
+// and the result. Runs are recorded in a store; many run at once, each VM on its own
+// goroutine, with at most Config.MaxVMs VMs alive.
+package orchestrator
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rtfsvm/rtfsvm"
+	"github.com/rtfsvm/rtfsvm/chain"
+	"github.com/rtfsvm/rtfsvm/host"
+	"github.com/rtfsvm/rtfsvm/policy"
+	"github.com/rtfsvm/rtfsvm/store"
+	"github.com/rtfsvm/rtfsvm/value"
+)
+
+// DefaultMaxVMs bounds the VMs alive at once when Config.MaxVMs is 0. A VM reserves its
+// memory limit of address space but commits only what it touches, so the bound is
+// about host resources (goroutines, open capabilities), not memory.
+const DefaultMaxVMs = 256
+
+// Config is what an orchestrator works with.
+type Config struct {
+	Store    store.Store    // nil: a store in memory
+	Kernel   *policy.Kernel // nil: the default policy, which allows ccos.*
+	Registry host.Host      // carries out the calls the kernel allows; nil: the built-ins
+	MaxVMs   int            // VMs alive at once; 0: DefaultMaxVMs
+}
+
+// Orchestrator runs plans under one policy, registry and store. It is safe for
+// concurrent use.
+type Orchestrator struct {
+	store    store.Store
+	kernel   *policy.Kernel
+	registry host.Host
+	chain    *chain.Chain
+	vms      chan struct{} // a token per VM alive
+}
+
+// New makes an orchestrator.
+func New(cfg Config) (*Orchestrator, error) {
+	o := &Orchestrator{store: cfg.Store, kernel: cfg.Kernel, registry: cfg.Registry}
+	if o.store == nil {
+		o.store = store.NewMemory()
+	}
+	if o.kernel == nil {
+		k, err := policy.NewKernel(policy.DefaultPolicy())
+		if err != nil {
+			return nil, err
+		}
+		o.kernel = k
+	}
+	if o.registry == nil {
+		o.registry = host.NewLocal(nil)
+	}
+	n := cfg.MaxVMs
+	if n <= 0 {
+		n = DefaultMaxVMs
+	}
+	o.vms = make(chan struct{}, n)
+	o.chain = chain.Open(o.store, o.store.Key())
+	return o, nil
+}
+
+// Store is the orchestrator's store.
+func (o *Orchestrator) Store() store.Store { return o.store }
+
+// Plan is a prepared plan and the name its runs are recorded under.
+type Plan struct {
+	Name     string // a file name, "-e" or "-"
+	Prepared *rtfsvm.Prepared
+}
+
+// RunOptions configure one run. Zero limits take the engine's defaults; the policy's
+// :budgets tighten them.
+type RunOptions struct {
+	ID      string // "" generates one
+	Env     *value.Map
+	Fuel    int64
+	Memory  int64
+	Timeout time.Duration
+}
+
+// NewRunID makes a run id that sorts by time and does not collide across processes.
+func NewRunID() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return "run-" + time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// Run runs a plan to its value, recording the run and everything it does. The errors
+// are those of rtfsvm.Prepared.Run, a *value.Error of kind :error/denied when the
+// policy refuses the plan before it runs, an error wrapping store.ErrRunExists when the
+// id is taken, and errors of the store.
+func (o *Orchestrator) Run(ctx context.Context, plan Plan, opts RunOptions) (value.Value, error) {
+	if opts.ID == "" {
+		opts.ID = NewRunID()
+	}
+	if opts.Env == nil {
+		opts.Env = value.EmptyMap
+	}
+	started := time.Now()
+	if err := o.store.CreateRun(store.Run{ID: opts.ID, Plan: plan.Name, Status: store.Running, Started: started}); err != nil {
+		return nil, err
+	}
+	r := &run{o: o, id: opts.ID, state: policy.NewRunState(opts.ID)}
+	_, err := r.record(0, chain.RunStarted, 0, mapOf("plan", value.String(plan.Name), "env", opts.Env))
+	if err == nil {
+		err = o.chain.Sync()
+	}
+	if err != nil {
+		return nil, r.finish(started, nil, err)
+	}
+	v, err := o.execute(ctx, r, plan, opts)
+	return v, r.finish(started, v, err)
+}
+
+func (o *Orchestrator) execute(ctx context.Context, r *run, plan Plan, opts RunOptions) (value.Value, error) {
+	if capability, reason, refused := o.kernel.RefusesBeforeRun(plan.Prepared.Capabilities()); refused {
+		data := mapOf("capability", value.String(capability), "effect", value.Keyword("deny"), "reason", value.String(reason))
+		if _, err := r.record(1, chain.PolicyDecision, 0, data); err != nil {
+			return nil, err
+		}
+		return nil, &value.Error{ErrKind: value.ErrDenied, Capability: capability, Message: reason}
+	}
+	b := o.kernel.Policy().Budgets
+	if b.Fuel > 0 && (opts.Fuel == 0 || b.Fuel < opts.Fuel) {
+		opts.Fuel = b.Fuel
+	}
+	if wall := time.Duration(b.WallMs) * time.Millisecond; wall > 0 && (opts.Timeout == 0 || wall < opts.Timeout) {
+		opts.Timeout = wall
+	}
+	select {
+	case o.vms <- struct{}{}:
+	case <-ctx.Done():
+		return nil, &value.LimitError{Limit: value.LimitTimeout}
+	}
+	defer func() { <-o.vms }()
+	return plan.Prepared.Run(ctx, rtfsvm.Options{Env: opts.Env, Host: r, Fuel: opts.Fuel, Memory: opts.Memory, Timeout: opts.Timeout})
+}
+
+// finish records how the run ended, makes it durable, and returns the run's error (or
+// the store's, if the end could not be recorded: a run is not reported finished
+// unless its record is).
+func (r *run) finish(started time.Time, v value.Value, runErr error) error {
+	kind, status := chain.RunCompleted, store.Completed
+	if runErr != nil {
+		kind, status = chain.RunFailed, store.Failed
+	}
+	outcome := Outcome(v, runErr)
+	_, err := r.record(1, kind, time.Since(started), outcome)
+	if err != nil && runErr == nil {
+		// The value has no record (a function): the run's result is its printed form.
+		outcome = mapOf("value", value.String(value.Print(v)))
+		_, err = r.record(1, kind, time.Since(started), outcome)
+	}
+	if err == nil {
+		err = r.o.chain.Sync()
+	}
+	if err == nil {
+		var result []byte
+		if result, err = value.Encode(nil, outcome); err == nil {
+			err = r.o.store.FinishRun(r.id, status, result, time.Now())
+		}
+	}
+	if err != nil {
+		return errors.Join(runErr, fmt.Errorf("run %s: recording its end: %w", r.id, err))
+	}
+	return runErr
+}
+
+// Outcome is how a run or a call ended, as recorded: {:value v} or {:error map}, where a
+// resource limit is an error map of its :limit/... kind and a failure of the host one of
+// kind :error/host.
+func Outcome(v value.Value, err error) *value.Map {
+	if err == nil {
+		return mapOf("value", v)
+	}
+	var re *value.Error
+	var le *value.LimitError
+	switch {
+	case errors.As(err, &re):
+		return mapOf("error", re.ToMap())
+	case errors.As(err, &le):
+		return mapOf("error", (&value.Error{ErrKind: le.Limit, Message: "a resource limit stopped the VM"}).ToMap())
+	}
+	return mapOf("error", (&value.Error{ErrKind: "error/host", Message: err.Error()}).ToMap())
+}
+
+func mapOf(kvs ...any) *value.Map {
+	m := value.EmptyMap
+	for i := 0; i < len(kvs); i += 2 {
+		m = m.Assoc(value.Keyword(kvs[i].(string)), kvs[i+1].(value.Value))
+	}
+	return m
+}

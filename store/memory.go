@@ -1,0 +1,79 @@
+package store
+
+import (
+	"crypto/ed25519"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/rtfsvm/rtfsvm/chain"
+)
+
+// Memory is a Store that lives as long as the process.
+type Memory struct {
+	chain.Memory
+	key  ed25519.PrivateKey
+	mu   sync.Mutex
+	runs map[string]Run
+}
+
+// NewMemory makes an empty store with a fresh key.
+func NewMemory() *Memory {
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		panic(err) // the system's randomness failed: nothing can be signed
+	}
+	return &Memory{key: key, runs: map[string]Run{}}
+}
+
+func (m *Memory) Key() ed25519.PrivateKey { return m.key }
+
+func (m *Memory) CreateRun(r Run) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.runs[r.ID]; ok {
+		return runError(r.ID, ErrRunExists)
+	}
+	m.runs[r.ID] = r
+	return nil
+}
+
+func (m *Memory) FinishRun(id string, status Status, result []byte, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.runs[id]
+	if !ok {
+		return runError(id, ErrNoRun)
+	}
+	r.Status, r.Result, r.Finished = status, result, at
+	m.runs[id] = r
+	return nil
+}
+
+func (m *Memory) Run(id string) (Run, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.runs[id]
+	if !ok {
+		return Run{}, runError(id, ErrNoRun)
+	}
+	return r, nil
+}
+
+func (m *Memory) Runs() ([]Run, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Run, 0, len(m.runs))
+	for _, r := range m.runs {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Started.Equal(out[j].Started) {
+			return out[i].Started.Before(out[j].Started)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+func (m *Memory) Close() error { return nil }

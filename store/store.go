@@ -1,0 +1,58 @@
+// Package store keeps what rtfsvm must not lose: the causal chain, the runs and the key
+// that signs the chain. SQLite (modernc.org/sqlite, pure Go) is the default engine,
+// behind the Store interface so that others can follow; Memory keeps the same things in
+// memory for tests and benchmarks.
+package store
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rtfsvm/rtfsvm/chain"
+)
+
+// Store is everything the host keeps about runs.
+type Store interface {
+	chain.Store
+	// Key is the key that signs the chain, made when the store is created.
+	Key() ed25519.PrivateKey
+	// CreateRun records a new run; an id in use is ErrRunExists.
+	CreateRun(r Run) error
+	// FinishRun records how a run ended.
+	FinishRun(id string, status Status, result []byte, at time.Time) error
+	// Run is one run; an unknown id is ErrNoRun.
+	Run(id string) (Run, error)
+	// Runs lists the runs in the order they started.
+	Runs() ([]Run, error)
+	Close() error
+}
+
+// Run is a run as the store remembers it.
+type Run struct {
+	ID       string
+	Plan     string // the plan's file name, "-e" or "-"
+	Status   Status
+	Started  time.Time
+	Finished time.Time // zero while running
+	// Result is the canonical encoding of the run's outcome: its value, or its error
+	// map; nil while running.
+	Result []byte
+}
+
+// Status is where a run stands.
+type Status string
+
+const (
+	Running   Status = "running"
+	Completed Status = "completed" // finished with a value
+	Failed    Status = "failed"    // an uncaught error, a limit or a denial stopped it
+)
+
+var (
+	ErrRunExists = errors.New("a run with this id exists already")
+	ErrNoRun     = errors.New("no such run")
+)
+
+func runError(id string, err error) error { return fmt.Errorf("run %s: %w", id, err) }
