@@ -44,6 +44,9 @@ type Action struct {
 	Time     time.Time
 	Duration time.Duration
 	Data     value.Value // what happened: a request message, a decision, a result...
+	// EncodedData, when not nil, is Data's canonical encoding, made by a caller that
+	// writes it directly; Data is then not encoded (and may be nil).
+	EncodedData []byte
 
 	Seq       int64    // position in the whole chain, from 1
 	Hash      [32]byte // see Link
@@ -61,43 +64,31 @@ type Record struct {
 	Signature []byte
 }
 
-// The body's keys, in the canonical (sorted) order of value.Encode for a map.
-var bodyKeys = [...]value.Keyword{"data", "duration", "index", "kind", "parent", "run", "time"}
-
 // Body is the action's canonical bytes: the canonical encoding of the map
-// {:data :duration :index :kind :parent :run :time}. It is written field by field
-// rather than through a value.Map because it is made for every host call; a test
-// checks it against value.Encode.
+// {:data :duration :index :kind :parent :run :time} (keys in their canonical order). It
+// is written field by field rather than through a value.Map because it is made for
+// every host call; a test checks it against value.Encode.
 func (a *Action) Body() ([]byte, error) {
-	data := a.Data
-	if data == nil {
-		data = value.Nil
-	}
-	b := value.AppendMapHeader(make([]byte, 0, 128), len(bodyKeys))
-	var err error
-	for _, k := range bodyKeys {
-		b, _ = value.Encode(b, k)
-		var v value.Value
-		switch k {
-		case "data":
-			v = data
-		case "duration":
-			v = value.Int(a.Duration.Nanoseconds())
-		case "index":
-			v = value.Int(a.Index)
-		case "kind":
-			v = value.Keyword(a.Kind)
-		case "parent":
-			v = value.Int(a.Parent)
-		case "run":
-			v = value.String(a.RunID)
-		case "time":
-			v = value.Int(a.Time.UnixNano())
-		}
-		if b, err = value.Encode(b, v); err != nil {
+	// Room for the keys, four integers, the run id and the data: one allocation.
+	b := value.EncodeMapHeader(make([]byte, 0, 112+len(a.RunID)+len(a.EncodedData)), 7)
+	b = value.EncodeKeyword(b, "data")
+	switch {
+	case a.EncodedData != nil:
+		b = append(b, a.EncodedData...)
+	case a.Data == nil:
+		b, _ = value.Encode(b, value.Nil)
+	default:
+		var err error
+		if b, err = value.Encode(b, a.Data); err != nil {
 			return nil, fmt.Errorf("action %s: %w", a.Kind, err)
 		}
 	}
+	b = value.EncodeInt(value.EncodeKeyword(b, "duration"), a.Duration.Nanoseconds())
+	b = value.EncodeInt(value.EncodeKeyword(b, "index"), a.Index)
+	b = value.EncodeKeyword(value.EncodeKeyword(b, "kind"), string(a.Kind))
+	b = value.EncodeInt(value.EncodeKeyword(b, "parent"), a.Parent)
+	b = value.EncodeString(value.EncodeKeyword(b, "run"), a.RunID)
+	b = value.EncodeInt(value.EncodeKeyword(b, "time"), a.Time.UnixNano())
 	return b, nil
 }
 
@@ -108,7 +99,7 @@ func Decode(r Record) (*Action, error) {
 		return nil, err
 	}
 	m, ok := v.(*value.Map)
-	if !ok || m.Len() != len(bodyKeys) {
+	if !ok || m.Len() != 7 {
 		return nil, errors.New("its body is not an action")
 	}
 	get := func(k string) value.Value { x, _ := m.Get(value.Keyword(k)); return x }
@@ -156,26 +147,38 @@ type Store interface {
 	Durable() bool
 }
 
-// Chain appends actions to a store. Appends are queued in memory; Sync commits
-// everything queued so far. Concurrent Syncs share commits (group commit): one caller
-// commits what all have queued while the others wait for it, so that many runs share
-// one fsync and one signature.
+// Chain appends actions to a store. Append queues an action and returns at once; a
+// committer goroutine, started when there is work and gone when there is none, commits
+// what is queued in batches: linking and signing run beside the VMs, not in their way,
+// and many runs share one commit (group commit: one fsync, one signature).
+//
+// Runs that take part register with Join and Leave. The committer waits, at most
+// CommitDelay, until every registered run is waiting in Sync before it commits: without
+// that, a commit starts as soon as the first run appends, the others catch the next
+// one, and the runs split into small groups that each pay a whole fsync.
 type Chain struct {
 	store Store
 	key   ed25519.PrivateKey
 
 	mu        sync.Mutex
-	done      *sync.Cond // signalled when a commit ends
+	done      *sync.Cond // broadcast when a commit ends
 	pending   []*Record
-	queued    uint64 // records queued since the chain was opened
-	committed uint64 // of which committed
-	flushing  bool
-	err       error // the first commit failure: the chain stops accepting appends
+	queued    uint64         // records queued since the chain was opened
+	committed uint64         // of which committed
+	flushing  bool           // a committer is running
+	err       error          // the first commit failure: the chain stops accepting appends
+	writers   int            // runs joined
+	waiting   int            // Syncs waiting for records not committed yet
+	targets   map[uint64]int // how many of them wait for each count of records
+	kick      chan struct{}
 }
+
+// CommitDelay is the longest a commit waits for the runs that have joined the chain.
+const CommitDelay = 2 * time.Millisecond
 
 // Open continues the chain in store, signing with key.
 func Open(store Store, key ed25519.PrivateKey) *Chain {
-	c := &Chain{store: store, key: key}
+	c := &Chain{store: store, key: key, kick: make(chan struct{}, 1), targets: map[uint64]int{}}
 	c.done = sync.NewCond(&c.mu)
 	return c
 }
@@ -183,8 +186,33 @@ func Open(store Store, key ed25519.PrivateKey) *Chain {
 // Durable tells whether Sync makes actions survive the process.
 func (c *Chain) Durable() bool { return c.store.Durable() }
 
-// Append queues an action; it is committed by the next Sync. Its body is encoded here,
-// in the caller's goroutine, so that the committer only links and signs.
+// Join registers a run that appends and syncs; Leave, when it ends.
+func (c *Chain) Join() {
+	c.mu.Lock()
+	c.writers++
+	c.mu.Unlock()
+}
+
+func (c *Chain) Leave() {
+	c.mu.Lock()
+	c.writers--
+	c.kickIfAllWait()
+	c.mu.Unlock()
+}
+
+// kickIfAllWait wakes a committer that waits for the runs, when they all wait.
+func (c *Chain) kickIfAllWait() {
+	if c.waiting >= c.writers {
+		select {
+		case c.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Append queues an action. Its body is encoded here, in the caller's goroutine, so that
+// a value with no encoding is the caller's error, and the committer only links, signs
+// and stores.
 func (c *Chain) Append(a *Action) error {
 	body, err := a.Body()
 	if err != nil {
@@ -198,31 +226,74 @@ func (c *Chain) Append(a *Action) error {
 	}
 	c.pending = append(c.pending, r)
 	c.queued++
+	if !c.flushing {
+		c.flushing = true
+		go c.commit()
+	}
 	return nil
 }
 
-// Sync returns when every action appended before it is committed.
-func (c *Chain) Sync() error {
+// commit commits batches until nothing is queued.
+func (c *Chain) commit() {
+	var timer *time.Timer
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	target := c.queued
-	for c.committed < target && c.err == nil {
-		if c.flushing {
-			c.done.Wait()
-			continue
+	for len(c.pending) > 0 && c.err == nil {
+		deadline := time.Now().Add(CommitDelay)
+		for c.waiting < c.writers {
+			left := time.Until(deadline)
+			if left <= 0 {
+				break
+			}
+			if timer == nil {
+				timer = time.NewTimer(left)
+				defer timer.Stop()
+			} else {
+				timer.Reset(left) // since Go 1.23, a Reset timer never delivers a stale tick
+			}
+			c.mu.Unlock()
+			select {
+			case <-c.kick: // perhaps stale: the loop checks again
+			case <-timer.C:
+			}
+			c.mu.Lock()
 		}
 		batch := c.pending
-		c.pending, c.flushing = nil, true
+		c.pending = make([]*Record, 0, cap(batch))
 		c.mu.Unlock()
 		err := c.store.Commit(batch, func(lastSeq int64, lastHash [32]byte) { c.seal(batch, lastSeq, lastHash) })
 		c.mu.Lock()
-		c.flushing = false
 		if err != nil {
 			c.err = fmt.Errorf("causal chain: %w", err)
 		} else {
 			c.committed += uint64(len(batch))
 		}
+		// The Syncs this commit satisfied wait no more, though they have not woken
+		// yet: the next commit must not count them.
+		for t, n := range c.targets {
+			if t <= c.committed || c.err != nil {
+				c.waiting -= n
+				delete(c.targets, t)
+			}
+		}
 		c.done.Broadcast()
+	}
+	c.flushing = false
+}
+
+// Sync returns when every action appended before it is committed, or the error that
+// stopped the chain.
+func (c *Chain) Sync() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	target := c.queued
+	if c.committed < target && c.err == nil {
+		c.waiting++
+		c.targets[target]++
+		c.kickIfAllWait()
+		for c.committed < target && c.err == nil {
+			c.done.Wait()
+		}
 	}
 	return c.err
 }
@@ -260,8 +331,9 @@ func Verify(store Store, pub ed25519.PublicKey) (int64, error) {
 			broken = &ErrBroken{Seq: r.Seq, Reason: fmt.Sprintf(format, args...)}
 			return false
 		}
-		if r.Seq != n+1 {
-			return fail("sequence number %d where %d was due", r.Seq, n+1)
+		if found := r.Seq; found != n+1 {
+			r.Seq = n + 1
+			return fail("missing: the next action found is number %d", found)
 		}
 		if Link(prev, r.Seq, r.Body) != r.Hash {
 			return fail("its hash does not match its content and the previous action")
@@ -322,10 +394,7 @@ func (m *Memory) Commit(batch []*Record, seal func(int64, [32]byte)) error {
 		lastSeq, lastHash = m.records[n-1].Seq, m.records[n-1].Hash
 	}
 	seal(lastSeq, lastHash)
-	for _, r := range batch {
-		c := *r
-		m.records = append(m.records, &c)
-	}
+	m.records = append(m.records, batch...) // the chain hands its records over
 	return nil
 }
 

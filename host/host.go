@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -217,7 +218,7 @@ func IdempotencyKey(runID string, req *Request) string {
 			return value.Str(k)
 		}
 	}
-	return fmt.Sprintf("%s:%d", runID, req.Seq)
+	return runID + ":" + strconv.Itoa(req.Seq)
 }
 
 // CapabilityError is the :error/capability of a call that failed.

@@ -23,6 +23,13 @@ func TestMessageRoundTrip(t *testing.T) {
 		!value.Equal(value.NewVector(back.Args), value.NewVector(req.Args)) || len(back.StepPath) != 2 {
 		t.Fatalf("decoded %+v, %s, %s", back, run, key)
 	}
+	if whole, _ := value.Encode(nil, req.Message("run-1")); !bytes.Equal(b, whole) {
+		t.Fatalf("EncodeMessage %x differs from the encoding of Message %x", b, whole)
+	}
+	plain := &Request{Capability: "c", Seq: 1}
+	if p1, _ := plain.EncodeMessage("r"); !bytes.Equal(p1, must(value.Encode(nil, plain.Message("r")))) {
+		t.Fatal("EncodeMessage of a request with no arguments, steps or options differs from Message's")
+	}
 	again, _ := back.EncodeMessage(run)
 	if !bytes.Equal(b, again) {
 		t.Fatal("the same message must give the same bytes")
@@ -49,4 +56,11 @@ func FuzzDecodeMessage(f *testing.F) {
 			t.Fatalf("%x decoded to a message that encodes to %x", data, again)
 		}
 	})
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

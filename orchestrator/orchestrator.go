@@ -111,11 +111,10 @@ func (o *Orchestrator) Run(ctx context.Context, plan Plan, opts RunOptions) (val
 		return nil, err
 	}
 	r := &run{o: o, id: opts.ID, state: policy.NewRunState(opts.ID)}
-	_, err := r.record(0, chain.RunStarted, 0, mapOf("plan", value.String(plan.Name), "env", opts.Env))
-	if err == nil {
-		err = o.chain.Sync()
-	}
-	if err != nil {
+	o.chain.Join()
+	defer o.chain.Leave()
+	// Committed with the run's first result: nothing has happened before that.
+	if _, err := r.record(0, chain.RunStarted, 0, mapOf("plan", value.String(plan.Name), "env", opts.Env)); err != nil {
 		return nil, r.finish(started, nil, err)
 	}
 	v, err := o.execute(ctx, r, plan, opts)

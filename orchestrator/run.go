@@ -34,9 +34,18 @@ type openStep struct {
 
 // record appends an action of this run and returns its index.
 func (r *run) record(parent int64, kind chain.Kind, d time.Duration, data value.Value) (int64, error) {
+	return r.append(&chain.Action{Parent: parent, Kind: kind, Duration: d, Data: data})
+}
+
+// recordEncoded is record for data already in its canonical encoding.
+func (r *run) recordEncoded(parent int64, kind chain.Kind, d time.Duration, data []byte) (int64, error) {
+	return r.append(&chain.Action{Parent: parent, Kind: kind, Duration: d, EncodedData: data})
+}
+
+func (r *run) append(a *chain.Action) (int64, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	a := &chain.Action{RunID: r.id, Index: r.index + 1, Parent: parent, Kind: kind, Time: time.Now(), Duration: d, Data: data}
+	a.RunID, a.Index, a.Time = r.id, r.index+1, time.Now()
 	if err := r.o.chain.Append(a); err != nil {
 		return 0, err
 	}
@@ -103,19 +112,35 @@ func (r *run) Batch(ctx context.Context, reqs []*host.Request) []host.Outcome {
 // admit records the request and the kernel's decision on it; it returns the request's
 // index, or the error the plan gets when the call is refused.
 func (r *run) admit(req *host.Request) (int64, error) {
-	at, err := r.record(r.current(), chain.CapabilityRequested, 0, req.Message(r.id))
+	msg, err := req.EncodeMessage(r.id)
+	if err != nil {
+		return 0, err
+	}
+	at, err := r.recordEncoded(r.current(), chain.CapabilityRequested, 0, msg)
 	if err != nil {
 		return 0, err
 	}
 	d, refusal := r.decide(req)
-	data := mapOf("effect", d.Effect.Keyword(), "reason", value.String(d.Reason))
-	if d.Rule >= 0 {
-		data = data.Assoc(value.Keyword("rule"), value.Int(d.Rule+1))
-	}
-	if _, err := r.record(at, chain.PolicyDecision, 0, data); err != nil {
+	if _, err := r.recordEncoded(at, chain.PolicyDecision, 0, encodeDecision(d)); err != nil {
 		return 0, err
 	}
 	return at, refusal
+}
+
+// encodeDecision is the canonical encoding of {:effect :reason :rule}, the rule
+// numbered from 1 as in messages, and absent for the default.
+func encodeDecision(d policy.Decision) []byte {
+	n := 2
+	if d.Rule >= 0 {
+		n++
+	}
+	b := value.EncodeMapHeader(make([]byte, 0, 32+len(d.Reason)), n)
+	b = value.EncodeKeyword(value.EncodeKeyword(b, "effect"), string(d.Effect.Keyword()))
+	b = value.EncodeString(value.EncodeKeyword(b, "reason"), d.Reason)
+	if d.Rule >= 0 {
+		b = value.EncodeInt(value.EncodeKeyword(b, "rule"), int64(d.Rule+1))
+	}
+	return b
 }
 
 // decide is the kernel's decision, after the run's :budgets :host-calls, and the error
@@ -150,7 +175,16 @@ func denied(req *host.Request, reason string) error {
 // result records what a call returned and, when sync is set and the store is durable,
 // makes it durable before the plan sees it: a result the plan acted on is never lost.
 func (r *run) result(req *host.Request, at int64, start time.Time, v value.Value, callErr error, sync bool) (value.Value, error) {
-	_, err := r.record(at, chain.CapabilityResult, time.Since(start), Outcome(v, callErr))
+	var err error
+	if callErr == nil {
+		// {:value v}, written directly: the common case.
+		var b []byte
+		if b, err = value.Encode(value.EncodeKeyword(value.EncodeMapHeader(nil, 1), "value"), v); err == nil {
+			_, err = r.recordEncoded(at, chain.CapabilityResult, time.Since(start), b)
+		}
+	} else {
+		_, err = r.record(at, chain.CapabilityResult, time.Since(start), Outcome(v, callErr))
+	}
 	var unrecordable *value.Error
 	if callErr == nil && errors.As(err, &unrecordable) {
 		// A value with no canonical encoding (a function) cannot be replayed: the plan

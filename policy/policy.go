@@ -25,6 +25,9 @@ type Kernel struct {
 type compiledRule struct {
 	Rule
 	when cel.Program // nil when the rule has no :when
+	// name is the rule in messages, allowed the reason of its allow decisions: made
+	// once, since a decision is made for every host call.
+	name, allowed string
 }
 
 // celCostLimit bounds the work of one :when evaluation (the arguments come from the
@@ -46,6 +49,11 @@ func NewKernel(p Policy) (*Kernel, error) {
 	k.policy.Rules = append([]Rule(nil), p.Rules...)
 	for i, r := range p.Rules {
 		k.rules[i].Rule = r
+		k.rules[i].name = fmt.Sprintf("policy rule %d (:capability %q)", i+1, r.Capability)
+		if r.Pos.Line != 0 {
+			k.rules[i].name += " at " + r.Pos.String()
+		}
+		k.rules[i].allowed = "allowed by " + k.rules[i].name
 		if r.Capability == "" {
 			return nil, ruleError(r, i, "has an empty :capability")
 		}
@@ -210,7 +218,7 @@ func (k *Kernel) Decide(run *RunState, capability string, args []value.Value) De
 				run.mu.Unlock()
 			}
 			if r.Effect == Allow {
-				return Decision{Allow, i, "allowed by " + k.ruleName(i)}
+				return Decision{Allow, i, r.allowed}
 			}
 			return Decision{RequireApproval, i, "needs approval by " + k.ruleName(i)}
 		}
@@ -223,14 +231,7 @@ func (k *Kernel) Decide(run *RunState, capability string, args []value.Value) De
 }
 
 // ruleName names rule i for messages: its number from 1, its glob and its position.
-func (k *Kernel) ruleName(i int) string {
-	r := k.rules[i].Rule
-	s := fmt.Sprintf("policy rule %d (:capability %q)", i+1, r.Capability)
-	if r.Pos.Line != 0 {
-		s += " at " + r.Pos.String()
-	}
-	return s
-}
+func (k *Kernel) ruleName(i int) string { return k.rules[i].name }
 
 // RefusesBeforeRun says whether a plan that calls these literal capability ids is
 // refused as a whole before it runs: it is when, for one of them, the decision is

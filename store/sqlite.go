@@ -3,12 +3,14 @@ package store
 import (
 	"crypto/ed25519"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
@@ -23,24 +25,37 @@ const FileName = "rtfsvm.db"
 // mode with full synchronous commits, so that a commit that returned survives a crash
 // of the process or of the machine. Several processes may share it: SQLite's lock
 // orders their commits, and each commit links to whatever is last in the file.
+//
+// The chain is kept log-structured: a commit's records are one row (a segment), with
+// one index row per run it holds. A row per action cost a B-tree insert and an index
+// insert each, scattered over many pages, and the disk writes of those pages bounded
+// throughput well below what the fsyncs allow (see RATIONALE.md).
 type SQLite struct {
-	db     *sql.DB
-	insert *sql.Stmt
-	key    ed25519.PrivateKey
-	path   string
+	db   *sql.DB
+	key  ed25519.PrivateKey
+	path string
+
+	// The last segment this handle committed: when it is still the last one in the
+	// file (no other process appended since), a commit links to it without reading it.
+	mu        sync.Mutex
+	lastFirst int64
+	lastSeq   int64
+	lastHash  [32]byte
 }
 
 // migrations bring the schema from version i to i+1. Append only: a released
 // migration never changes, since databases in the field have run it.
 var migrations = []string{
-	`CREATE TABLE actions (
-		seq       INTEGER PRIMARY KEY,
-		run       TEXT NOT NULL,
-		body      BLOB NOT NULL,
-		hash      BLOB NOT NULL,
-		signature BLOB
+	`CREATE TABLE segments (
+		first   INTEGER PRIMARY KEY, -- the sequence number of its first record
+		last    INTEGER NOT NULL,
+		records BLOB NOT NULL        -- see appendRecord
 	);
-	CREATE INDEX actions_by_run ON actions (run, seq);
+	CREATE TABLE run_segments (
+		run   TEXT NOT NULL,
+		first INTEGER NOT NULL,
+		PRIMARY KEY (run, first)
+	) WITHOUT ROWID;
 	CREATE TABLE runs (
 		id       TEXT PRIMARY KEY,
 		plan     TEXT NOT NULL,
@@ -80,10 +95,6 @@ func Open(dir string) (*SQLite, error) {
 
 func (s *SQLite) init() error {
 	if err := s.migrate(); err != nil {
-		return err
-	}
-	var err error
-	if s.insert, err = s.db.Prepare(`INSERT INTO actions (seq, run, body, hash, signature) VALUES (?, ?, ?, ?, ?)`); err != nil {
 		return err
 	}
 	return s.loadKey()
@@ -159,55 +170,169 @@ func (s *SQLite) Key() ed25519.PrivateKey { return s.key }
 func (s *SQLite) Durable() bool { return true }
 
 func (s *SQLite) Commit(batch []*chain.Record, seal func(int64, [32]byte)) error {
+	if len(batch) == 0 {
+		return nil
+	}
 	tx, err := s.db.Begin()
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	var lastSeq int64
-	var lastHash [32]byte
-	var hash []byte
-	err = tx.QueryRow(`SELECT seq, hash FROM actions ORDER BY seq DESC LIMIT 1`).Scan(&lastSeq, &hash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	lastSeq, lastHash, err := s.last(tx)
+	if err != nil {
 		return err
 	}
-	copy(lastHash[:], hash)
 	seal(lastSeq, lastHash)
-	insert := tx.Stmt(s.insert)
+	size := 0
 	for _, r := range batch {
-		if _, err := insert.Exec(r.Seq, r.Run, r.Body, r.Hash[:], r.Signature); err != nil {
+		size += len(r.Run) + len(r.Body) + len(r.Signature) + 48
+	}
+	seg := make([]byte, 0, size)
+	runs := map[string]bool{}
+	for _, r := range batch {
+		seg = appendRecord(seg, r)
+		runs[r.Run] = true
+	}
+	first, last := batch[0].Seq, batch[len(batch)-1].Seq
+	if _, err := tx.Exec(`INSERT INTO segments (first, last, records) VALUES (?, ?, ?)`, first, last, seg); err != nil {
+		return err
+	}
+	// One statement for the segment's runs (SQLite takes up to 32766 parameters).
+	var q strings.Builder
+	args := make([]any, 0, 2*len(runs))
+	q.WriteString(`INSERT INTO run_segments (run, first) VALUES `)
+	for run := range runs {
+		if len(args) > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?)")
+		args = append(args, run, first)
+		if len(args) >= 32000 {
+			if _, err := tx.Exec(q.String(), args...); err != nil {
+				return err
+			}
+			q.Reset()
+			q.WriteString(`INSERT INTO run_segments (run, first) VALUES `)
+			args = args[:0]
+		}
+	}
+	if len(args) > 0 {
+		if _, err := tx.Exec(q.String(), args...); err != nil {
 			return err
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.lastFirst, s.lastSeq, s.lastHash = first, last, batch[len(batch)-1].Hash
+	s.mu.Unlock()
+	return nil
+}
+
+// last is the sequence number and hash of the chain's last record.
+func (s *SQLite) last(tx *sql.Tx) (int64, [32]byte, error) {
+	var first sql.NullInt64
+	if err := tx.QueryRow(`SELECT max(first) FROM segments`).Scan(&first); err != nil || !first.Valid {
+		return 0, [32]byte{}, err
+	}
+	s.mu.Lock()
+	seq, hash, known := s.lastSeq, s.lastHash, s.lastFirst == first.Int64
+	s.mu.Unlock()
+	if known {
+		return seq, hash, nil
+	}
+	var last int64
+	var records []byte
+	if err := tx.QueryRow(`SELECT last, records FROM segments WHERE first = ?`, first.Int64).Scan(&last, &records); err != nil {
+		return 0, [32]byte{}, err
+	}
+	// Whatever the segment holds, the new one links to its last record; a damaged
+	// segment links to nothing, and Verify reports it.
+	eachRecord(first.Int64, last, records, func(r chain.Record) bool { hash = r.Hash; return true })
+	return last, hash, nil
+}
+
+// appendRecord writes a record into a segment: its run, body and signature, each with
+// its length (uvarint) first, and its 32-byte hash. Its sequence number is implicit:
+// the segment's first plus its place.
+func appendRecord(b []byte, r *chain.Record) []byte {
+	b = append(binary.AppendUvarint(b, uint64(len(r.Run))), r.Run...)
+	b = append(binary.AppendUvarint(b, uint64(len(r.Body))), r.Body...)
+	b = append(b, r.Hash[:]...)
+	return append(binary.AppendUvarint(b, uint64(len(r.Signature))), r.Signature...)
+}
+
+// eachRecord reads a segment's records until f returns false. Records that cannot be
+// read, or a count that does not match first..last, are passed on empty, with their
+// sequence numbers: Verify reports them as broken.
+func eachRecord(first, last int64, seg []byte, f func(chain.Record) bool) bool {
+	text := func() ([]byte, bool) {
+		n, k := binary.Uvarint(seg)
+		if k <= 0 || n > uint64(len(seg)-k) {
+			return nil, false
+		}
+		out := seg[k : k+int(n)]
+		seg = seg[k+int(n):]
+		return out, true
+	}
+	seq := first
+	for ; len(seg) > 0; seq++ {
+		var r chain.Record
+		r.Seq = seq
+		run, ok1 := text()
+		body, ok2 := text()
+		ok3 := len(seg) >= 32
+		if ok1 && ok2 && ok3 {
+			copy(r.Hash[:], seg)
+			seg = seg[32:]
+		}
+		sig, ok4 := text()
+		if !(ok1 && ok2 && ok3 && ok4) {
+			return f(chain.Record{Seq: seq})
+		}
+		r.Run, r.Body = string(run), body
+		if len(sig) > 0 {
+			r.Signature = sig
+		}
+		if !f(r) {
+			return false
+		}
+	}
+	if seq != last+1 {
+		return f(chain.Record{Seq: seq}) // the segment says it holds more (or fewer) records
+	}
+	return true
 }
 
 func (s *SQLite) Each(f func(chain.Record) bool) error {
-	return s.each(`SELECT seq, run, body, hash, signature FROM actions ORDER BY seq`, f)
+	return s.each(`SELECT first, last, records FROM segments ORDER BY first`, "", f)
 }
 
 func (s *SQLite) EachOfRun(run string, f func(chain.Record) bool) error {
-	return s.each(`SELECT seq, run, body, hash, signature FROM actions WHERE run = ? ORDER BY seq`, f, run)
+	return s.each(`SELECT s.first, s.last, s.records FROM run_segments r JOIN segments s ON s.first = r.first
+		WHERE r.run = ? ORDER BY r.first`, run, f, run)
 }
 
-func (s *SQLite) each(query string, f func(chain.Record) bool, args ...any) error {
+func (s *SQLite) each(query, run string, f func(chain.Record) bool, args ...any) error {
 	rows, err := s.db.Query(query, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var r chain.Record
-		var hash []byte
-		if err := rows.Scan(&r.Seq, &r.Run, &r.Body, &hash, &r.Signature); err != nil {
+		var first, last int64
+		var seg []byte
+		if err := rows.Scan(&first, &last, &seg); err != nil {
 			return err
 		}
-		// A hash of the wrong length cannot match: Verify reports it.
-		copy(r.Hash[:], hash)
-		if len(hash) != len(r.Hash) {
-			r.Hash[0] ^= 0xff
-		}
-		if !f(r) {
+		more := eachRecord(first, last, seg, func(r chain.Record) bool {
+			if run != "" && r.Run != run {
+				return true
+			}
+			return f(r)
+		})
+		if !more {
 			break
 		}
 	}
@@ -276,7 +401,4 @@ func (s *SQLite) runs(query string, args ...any) ([]Run, error) {
 	return out, rows.Err()
 }
 
-func (s *SQLite) Close() error {
-	s.insert.Close()
-	return s.db.Close()
-}
+func (s *SQLite) Close() error { return s.db.Close() }

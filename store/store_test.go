@@ -120,35 +120,33 @@ func TestSQLiteSharedByTwoHandles(t *testing.T) {
 	}
 }
 
-// A bit flipped in any column of any stored action is found by Verify, which names
-// that action.
+// A bit flipped in any part of any stored action is found by Verify, which names that
+// action; so is a segment whose sequence numbers were changed.
 func TestSQLiteTamperingIsFound(t *testing.T) {
-	tampers := map[string]string{
-		"body":      `UPDATE actions SET body = ? WHERE seq = ?`, // a bit flipped, below
-		"hash":      `UPDATE actions SET hash = zeroblob(32) WHERE seq = ?`,
-		"short":     `UPDATE actions SET hash = substr(hash, 2) WHERE seq = ?`,
-		"signature": `UPDATE actions SET signature = zeroblob(64) WHERE seq = ? AND signature IS NOT NULL`,
-		"run":       `UPDATE actions SET run = 'other' WHERE seq = ?`,
+	tampers := map[string]func(r *chain.Record){
+		"body":      func(r *chain.Record) { r.Body[len(r.Body)/2] ^= 1 },
+		"hash":      func(r *chain.Record) { r.Hash[31] ^= 0x40 },
+		"signature": func(r *chain.Record) { r.Signature[10] ^= 1 },
+		"run":       func(r *chain.Record) { r.Run = "other" },
+		"seq":       func(r *chain.Record) { r.Seq += 10 }, // the segment moves: a gap
 	}
-	for name, stmt := range tampers {
+	for name, tamper := range tampers {
 		for _, seq := range []int64{1, 2, 3} {
 			dir := t.TempDir()
 			s := openSQLite(t, dir)
-			appendRun(t, chain.Open(s, s.Key()), "r", 3)
+			appendRun(t, chain.Open(s, s.Key()), "r", 3) // a segment per action
 			db, err := sql.Open("sqlite", dir+"/"+FileName)
 			if err != nil {
 				t.Fatal(err)
 			}
-			args := []any{seq}
-			if name == "body" {
-				var body []byte
-				if err := db.QueryRow(`SELECT body FROM actions WHERE seq = ?`, seq).Scan(&body); err != nil {
-					t.Fatal(err)
-				}
-				body[len(body)/2] ^= 1
-				args = []any{body, seq}
+			var seg []byte
+			if err := db.QueryRow(`SELECT records FROM segments WHERE first = ?`, seq).Scan(&seg); err != nil {
+				t.Fatal(err)
 			}
-			if _, err := db.Exec(stmt, args...); err != nil {
+			var r chain.Record
+			eachRecord(seq, seq, seg, func(x chain.Record) bool { r = x; return false })
+			tamper(&r)
+			if _, err := db.Exec(`UPDATE segments SET first = ?, last = ?, records = ? WHERE first = ?`, r.Seq, r.Seq, appendRecord(nil, &r), seq); err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
 			db.Close()
@@ -157,6 +155,41 @@ func TestSQLiteTamperingIsFound(t *testing.T) {
 			if !errors.As(err, &broken) || broken.Seq != seq {
 				t.Errorf("%s of action %d: %v", name, seq, err)
 			}
+		}
+	}
+}
+
+// A segment cut short, or with trailing garbage, breaks at the record it damaged.
+func TestSQLiteDamagedSegment(t *testing.T) {
+	for _, damage := range []func([]byte) []byte{
+		func(b []byte) []byte { return b[:len(b)-5] },
+		func(b []byte) []byte { return append(b, 7) },
+		func(b []byte) []byte { return []byte{} },
+	} {
+		dir := t.TempDir()
+		s := openSQLite(t, dir)
+		c := chain.Open(s, s.Key())
+		c.Join() // so that the three records wait for the Sync, and make one segment
+		for i := 1; i <= 3; i++ {
+			if err := c.Append(&chain.Action{RunID: "r", Index: int64(i), Kind: chain.RunStarted}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := c.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		db, _ := sql.Open("sqlite", dir+"/"+FileName)
+		var seg []byte
+		if err := db.QueryRow(`SELECT records FROM segments ORDER BY first LIMIT 1`).Scan(&seg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`UPDATE segments SET records = ? WHERE first = 1`, damage(seg)); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		var broken *chain.ErrBroken
+		if _, err := chain.Verify(s, s.Key().Public().(ed25519.PublicKey)); !errors.As(err, &broken) {
+			t.Errorf("a damaged segment verified: %v", err)
 		}
 	}
 }

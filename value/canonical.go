@@ -41,7 +41,7 @@ func Encode(b []byte, v Value) ([]byte, error) {
 		}
 		return append(b, tagFalse), nil
 	case Int:
-		return binary.AppendVarint(append(b, tagInt), int64(v)), nil
+		return EncodeInt(b, int64(v)), nil
 	case Float:
 		bits := math.Float64bits(float64(v))
 		if math.IsNaN(float64(v)) {
@@ -57,12 +57,15 @@ func Encode(b []byte, v Value) ([]byte, error) {
 	case *List:
 		return encodeAll(b, tagList, v.Slice())
 	case *Vector:
+		if v.Len() == 0 {
+			return EncodeVectorHeader(b, 0), nil
+		}
 		return encodeAll(b, tagVector, v.Slice())
 	case *Set:
 		return encodeAll(b, tagSet, v.Elems())
 	case *Map:
 		entries := v.Entries()
-		b = AppendMapHeader(b, len(entries))
+		b = EncodeMapHeader(b, len(entries))
 		var err error
 		for _, e := range entries {
 			if b, err = Encode(b, e.Key); err != nil {
@@ -77,12 +80,25 @@ func Encode(b []byte, v Value) ([]byte, error) {
 	return nil, Errorf(ErrInvalidArg, "%s has no canonical encoding", Describe(v))
 }
 
-// AppendMapHeader appends the start of the canonical encoding of a map of n entries;
-// the caller appends the n keys and values after it, keys in the total order. It lets
-// a record with fixed fields be encoded without building a Map.
-func AppendMapHeader(b []byte, n int) []byte {
+// The pieces of the canonical encoding, for records with fixed fields (the causal
+// chain's actions, host-call messages) that are made too often to build a Map first.
+// EncodeMapHeader starts a map of n entries: the caller appends the n keys and values
+// after it, keys in the total order. A test of each user checks its bytes against Encode.
+
+func EncodeMapHeader(b []byte, n int) []byte {
 	return binary.AppendUvarint(append(b, tagMap), uint64(n))
 }
+
+// EncodeVectorHeader starts a vector of n elements.
+func EncodeVectorHeader(b []byte, n int) []byte {
+	return binary.AppendUvarint(append(b, tagVector), uint64(n))
+}
+
+func EncodeInt(b []byte, i int64) []byte { return binary.AppendVarint(append(b, tagInt), i) }
+
+func EncodeString(b []byte, s string) []byte { return appendText(b, tagString, s) }
+
+func EncodeKeyword(b []byte, k string) []byte { return appendText(b, tagKeyword, k) }
 
 func appendText(b []byte, tag byte, s string) []byte {
 	return append(binary.AppendUvarint(append(b, tag), uint64(len(s))), s...)

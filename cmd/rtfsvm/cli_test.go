@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rtfsvm/rtfsvm"
 )
 
 // testStore is the store of every command the tests run: never the source tree.
@@ -22,6 +24,13 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	testStore = dir
+	// The process's MicroVM engine keeps its compilation cache under the first store it
+	// is given: make that the shared one, not a test's own store that is removed when
+	// the test ends.
+	rtfsvm.UseStore(testStore)
+	if _, err := rtfsvm.Engine(); err != nil {
+		panic(err)
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

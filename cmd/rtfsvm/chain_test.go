@@ -1,0 +1,111 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rtfsvm/rtfsvm/store"
+)
+
+// The chain commands through the command line: runs are recorded, listed and shown, a
+// run id cannot be used twice, and chain verify passes, then names the action a
+// flipped bit damaged.
+func TestChainCommands(t *testing.T) {
+	dir := t.TempDir()
+	st := func(args ...string) []string { return append(args, "--store", dir) }
+	if code, _, stderr := run(t, "", st("chain", "verify")...); code != 2 || !strings.Contains(stderr, "no store") {
+		t.Fatalf("verify without a store: exit %d, %q", code, stderr)
+	}
+	plan := `(step "fetch" [(call :ccos.echo 1) (try (call :files.rm "x") (catch :error/denied e :no))])`
+	if code, stdout, stderr := run(t, "", st("run", "--run-id", "c1", "-e", plan)...); code != 0 || stdout != "[1 :no]\n" {
+		t.Fatalf("run: exit %d, %q, %q", code, stdout, stderr)
+	}
+	if code, _, stderr := run(t, "", st("run", "--run-id", "c1", "-e", "1")...); code != 2 || !strings.Contains(stderr, "run c1 exists already") {
+		t.Fatalf("a second run c1: exit %d, %q", code, stderr)
+	}
+	if code, _, _ := run(t, "", st("run", "--run-id", "c2", "-e", "(/ 1 0)")...); code != 1 {
+		t.Fatalf("a failing run: exit %d", code)
+	}
+	code, stdout, _ := run(t, "", st("runs")...)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], "c1 completed -e ") || !strings.HasPrefix(lines[1], "c2 failed -e ") {
+		t.Fatalf("runs: exit %d, %q", code, stdout)
+	}
+	code, stdout, _ = run(t, "", st("chain", "show", "c1")...)
+	for _, want := range []string{"run-started", "step-started", "capability-requested", ":effect :deny", "capability-result", "step-completed", "run-completed"} {
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Fatalf("chain show: exit %d, no %q in\n%s", code, want, stdout)
+		}
+	}
+	code, stdout, _ = run(t, "", st("chain", "show", "c1", "--json")...)
+	var acts []struct {
+		Seq       int64           `json:"seq"`
+		Kind      string          `json:"kind"`
+		Data      json.RawMessage `json:"data"`
+		Hash      string          `json:"hash"`
+		Signature string          `json:"signature"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &acts); code != 0 || err != nil || len(acts) != 9 {
+		t.Fatalf("chain show --json: exit %d, %v, %d actions:\n%s", code, err, len(acts), stdout)
+	}
+	if acts[0].Kind != "run-started" || acts[8].Kind != "run-completed" || len(acts[8].Hash) != 64 || acts[8].Signature == "" {
+		t.Fatalf("chain show --json: %+v", acts)
+	}
+	if code, _, stderr := run(t, "", st("chain", "show", "nope")...); code != 2 || !strings.Contains(stderr, "no run nope") {
+		t.Fatalf("chain show of an unknown run: exit %d, %q", code, stderr)
+	}
+	code, stdout, _ = run(t, "", st("chain", "verify")...)
+	var total int
+	if _, err := fmt.Sscanf(stdout, "ok: %d actions verified\n", &total); code != 0 || err != nil || total != 11 {
+		t.Fatalf("chain verify: exit %d, %q", code, stdout)
+	}
+
+	// Flip the last bit of the first segment: the signature of its last action.
+	db, err := sql.Open("sqlite", filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first, last int64
+	var records []byte
+	if err := db.QueryRow(`SELECT first, last, records FROM segments ORDER BY first LIMIT 1`).Scan(&first, &last, &records); err != nil {
+		t.Fatal(err)
+	}
+	records[len(records)-1] ^= 1
+	if _, err := db.Exec(`UPDATE segments SET records = ? WHERE first = ?`, records, first); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	code, stdout, stderr := run(t, "", st("chain", "verify")...)
+	if want := fmt.Sprintf("broken at action %d: its signature does not verify", last); code != 1 || stdout != "" || !strings.Contains(stderr, want) {
+		t.Fatalf("chain verify after tampering: exit %d, %q, %q (want %q)", code, stdout, stderr, want)
+	}
+}
+
+// Capabilities may declare the types of their arguments and result in the config:
+// arguments of another type never reach the provider.
+func TestCapabilityTypes(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.rtfs")
+	os.WriteFile(cfg, []byte(`{:capabilities
+ [{:id "math.twice" :provider :rtfs :source "(fn [x] (* 2 x))" :input [:tuple :int] :output :int}
+  {:id "math.lie" :provider :rtfs :source "(fn [x] (str x))" :input [:tuple :int] :output :int}]
+ :policy {:default :allow}}`), 0o644)
+	for src, want := range map[string]string{
+		`(call :math.twice 21)`: "42",
+		`(try (call :math.twice "x") (catch e [(error-kind e) (:error/capability e)]))`: `[:error/type "math.twice"]`,
+		`(try (call :math.lie 1) (catch e (error-kind e)))`:                             ":error/capability",
+	} {
+		if code, stdout, stderr := run(t, "", "run", "--config", cfg, "--store", dir, "-e", src); code != 0 || stdout != want+"\n" {
+			t.Errorf("%s: exit %d, %q, %q; want %s", src, code, stdout, stderr, want)
+		}
+	}
+	os.WriteFile(cfg, []byte(`{:capabilities [{:id "a" :provider :rtfs :source "(fn [] 1)" :output :integer}]}`), 0o644)
+	if code, _, stderr := run(t, "", "run", "--config", cfg, "--store", dir, "-e", "1"); code != 2 || !strings.Contains(stderr, "config.rtfs:1:") || !strings.Contains(stderr, "not a type") {
+		t.Fatalf("a bad type: exit %d, %q", code, stderr)
+	}
+}
