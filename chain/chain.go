@@ -44,13 +44,18 @@ type Action struct {
 	Time     time.Time
 	Duration time.Duration
 	Data     value.Value // what happened: a request message, a decision, a result...
-	// EncodedData, when not nil, is Data's canonical encoding, made by a caller that
-	// writes it directly; Data is then not encoded (and may be nil).
-	EncodedData []byte
+	// Encoder, when not nil, writes the data's canonical encoding instead of Data: for
+	// records with fixed fields, written without building a map first.
+	Encoder Encoder
 
 	Seq       int64    // position in the whole chain, from 1
 	Hash      [32]byte // see Link
 	Signature []byte   // ed25519 over Hash: on the last action of each commit, else nil
+}
+
+// Encoder writes data in its canonical encoding (that of value.Encode).
+type Encoder interface {
+	AppendCanonical(b []byte) ([]byte, error)
 }
 
 // Record is an action as a store keeps it: its canonical bytes (Body) and what the
@@ -69,19 +74,19 @@ type Record struct {
 // is written field by field rather than through a value.Map because it is made for
 // every host call; a test checks it against value.Encode.
 func (a *Action) Body() ([]byte, error) {
-	// Room for the keys, four integers, the run id and the data: one allocation.
-	b := value.EncodeMapHeader(make([]byte, 0, 112+len(a.RunID)+len(a.EncodedData)), 7)
+	b := value.EncodeMapHeader(make([]byte, 0, 256+len(a.RunID)), 7)
 	b = value.EncodeKeyword(b, "data")
+	var err error
 	switch {
-	case a.EncodedData != nil:
-		b = append(b, a.EncodedData...)
+	case a.Encoder != nil:
+		b, err = a.Encoder.AppendCanonical(b)
 	case a.Data == nil:
-		b, _ = value.Encode(b, value.Nil)
+		b, err = value.Encode(b, value.Nil)
 	default:
-		var err error
-		if b, err = value.Encode(b, a.Data); err != nil {
-			return nil, fmt.Errorf("action %s: %w", a.Kind, err)
-		}
+		b, err = value.Encode(b, a.Data)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("action %s: %w", a.Kind, err)
 	}
 	b = value.EncodeInt(value.EncodeKeyword(b, "duration"), a.Duration.Nanoseconds())
 	b = value.EncodeInt(value.EncodeKeyword(b, "index"), a.Index)
@@ -162,8 +167,8 @@ type Chain struct {
 
 	mu        sync.Mutex
 	done      *sync.Cond // broadcast when a commit ends
-	pending   []*Record
-	queued    uint64         // records queued since the chain was opened
+	pending   []*Action
+	queued    uint64         // actions queued since the chain was opened
 	committed uint64         // of which committed
 	flushing  bool           // a committer is running
 	err       error          // the first commit failure: the chain stops accepting appends
@@ -210,21 +215,19 @@ func (c *Chain) kickIfAllWait() {
 	}
 }
 
-// Append queues an action. Its body is encoded here, in the caller's goroutine, so that
-// a value with no encoding is the caller's error, and the committer only links, signs
-// and stores.
+// Append queues an action, which the caller must not change afterwards: the committer
+// encodes it, beside the caller. Data with no canonical encoding (a function) is the
+// caller's error, found here; an Encoder must not fail.
 func (c *Chain) Append(a *Action) error {
-	body, err := a.Body()
-	if err != nil {
-		return err
+	if a.Encoder == nil && a.Data != nil && !value.Encodable(a.Data) {
+		return fmt.Errorf("action %s: %w", a.Kind, value.Errorf(value.ErrInvalidArg, "%s has no canonical encoding", value.Describe(a.Data)))
 	}
-	r := &Record{Run: a.RunID, Body: body}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.err != nil {
 		return c.err
 	}
-	c.pending = append(c.pending, r)
+	c.pending = append(c.pending, a)
 	c.queued++
 	if !c.flushing {
 		c.flushing = true
@@ -258,15 +261,18 @@ func (c *Chain) commit() {
 			}
 			c.mu.Lock()
 		}
-		batch := c.pending
-		c.pending = make([]*Record, 0, cap(batch))
+		actions := c.pending
+		c.pending = make([]*Action, 0, cap(actions))
 		c.mu.Unlock()
-		err := c.store.Commit(batch, func(lastSeq int64, lastHash [32]byte) { c.seal(batch, lastSeq, lastHash) })
+		batch, err := encode(actions)
+		if err == nil {
+			err = c.store.Commit(batch, func(lastSeq int64, lastHash [32]byte) { c.seal(batch, lastSeq, lastHash) })
+		}
 		c.mu.Lock()
 		if err != nil {
 			c.err = fmt.Errorf("causal chain: %w", err)
 		} else {
-			c.committed += uint64(len(batch))
+			c.committed += uint64(len(actions))
 		}
 		// The Syncs this commit satisfied wait no more, though they have not woken
 		// yet: the next commit must not count them.
@@ -296,6 +302,21 @@ func (c *Chain) Sync() error {
 		}
 	}
 	return c.err
+}
+
+// encode makes the records of a batch of actions.
+func encode(actions []*Action) ([]*Record, error) {
+	records := make([]Record, len(actions))
+	batch := make([]*Record, len(actions))
+	for i, a := range actions {
+		body, err := a.Body()
+		if err != nil {
+			return nil, err
+		}
+		records[i] = Record{Run: a.RunID, Body: body}
+		batch[i] = &records[i]
+	}
+	return batch, nil
 }
 
 func (c *Chain) seal(batch []*Record, seq int64, prev [32]byte) {

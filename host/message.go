@@ -36,11 +36,16 @@ func (r *Request) Message(runID string) *value.Map {
 // Message, written field by field since every host call makes one (a test checks that
 // the two agree).
 func (r *Request) EncodeMessage(runID string) ([]byte, error) {
+	return r.AppendMessage(make([]byte, 0, 96+2*len(runID)+len(r.Capability)+8*len(r.Args)), runID)
+}
+
+// AppendMessage appends the canonical bytes of the request's message to b.
+func (r *Request) AppendMessage(b []byte, runID string) ([]byte, error) {
 	n := 7
 	if r.Options != nil {
 		n++
 	}
-	b := value.EncodeMapHeader(make([]byte, 0, 128), n)
+	b = value.EncodeMapHeader(b, n)
 	b = value.EncodeVectorHeader(value.EncodeKeyword(b, "args"), len(r.Args))
 	var err error
 	for _, a := range r.Args {

@@ -2,7 +2,6 @@ package orchestrator
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -37,15 +36,15 @@ func (r *run) record(parent int64, kind chain.Kind, d time.Duration, data value.
 	return r.append(&chain.Action{Parent: parent, Kind: kind, Duration: d, Data: data})
 }
 
-// recordEncoded is record for data already in its canonical encoding.
-func (r *run) recordEncoded(parent int64, kind chain.Kind, d time.Duration, data []byte) (int64, error) {
-	return r.append(&chain.Action{Parent: parent, Kind: kind, Duration: d, EncodedData: data})
-}
-
+// append numbers an action and queues it on the chain; it sets the time when the
+// caller has not.
 func (r *run) append(a *chain.Action) (int64, error) {
+	if a.Time.IsZero() {
+		a.Time = time.Now()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	a.RunID, a.Index, a.Time = r.id, r.index+1, time.Now()
+	a.RunID, a.Index = r.id, r.index+1
 	if err := r.o.chain.Append(a); err != nil {
 		return 0, err
 	}
@@ -63,39 +62,50 @@ func (r *run) current() int64 {
 	return 1
 }
 
+// call is what the chain records of one host call: made in one allocation, since
+// every host call makes one.
+type call struct {
+	req                          *host.Request
+	requested, decided, returned chain.Action
+	msg                          message
+	dec                          decision
+	ret                          returned
+	start                        time.Time // when the capability was called
+}
+
 func (r *run) Call(ctx context.Context, req *host.Request) (value.Value, error) {
-	at, err := r.admit(req)
+	c, err := r.admit(req)
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now()
+	c.start = time.Now()
 	v, err := r.o.registry.Call(ctx, req)
-	return r.result(req, at, start, v, err, true)
+	return r.result(c, v, err, true)
 }
 
 // Batch decides the calls in order (so that :max-calls counts deterministically), runs
 // the allowed ones together and records their results in order, with one commit.
 func (r *run) Batch(ctx context.Context, reqs []*host.Request) []host.Outcome {
 	out := make([]host.Outcome, len(reqs))
-	at := make([]int64, len(reqs))
-	start := make([]time.Time, len(reqs))
+	calls := make([]*call, len(reqs))
 	var wg sync.WaitGroup
 	for i, req := range reqs {
-		if at[i], out[i].Err = r.admit(req); out[i].Err != nil {
-			at[i] = 0
+		var err error
+		if calls[i], err = r.admit(req); err != nil {
+			calls[i], out[i].Err = nil, err
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			start[i] = time.Now()
+			calls[i].start = time.Now()
 			out[i].Value, out[i].Err = r.o.registry.Call(ctx, req)
 		}()
 	}
 	wg.Wait()
-	for i := range reqs {
-		if at[i] != 0 {
-			out[i].Value, out[i].Err = r.result(reqs[i], at[i], start[i], out[i].Value, out[i].Err, false)
+	for i, c := range calls {
+		if c != nil {
+			out[i].Value, out[i].Err = r.result(c, out[i].Value, out[i].Err, false)
 		}
 	}
 	if !r.o.chain.Durable() {
@@ -109,38 +119,60 @@ func (r *run) Batch(ctx context.Context, reqs []*host.Request) []host.Outcome {
 	return out
 }
 
-// admit records the request and the kernel's decision on it; it returns the request's
-// index, or the error the plan gets when the call is refused.
-func (r *run) admit(req *host.Request) (int64, error) {
-	msg, err := req.EncodeMessage(r.id)
-	if err != nil {
-		return 0, err
+// admit records the request and the kernel's decision on it; it returns the call's
+// record, or the error the plan gets when the call is refused.
+func (r *run) admit(req *host.Request) (*call, error) {
+	for _, a := range req.Args {
+		if !value.Encodable(a) {
+			return nil, value.Errorf(value.ErrInvalidArg, "call %s: the arguments of a host call must be data, got %s", req.Capability, value.Describe(a))
+		}
 	}
-	at, err := r.recordEncoded(r.current(), chain.CapabilityRequested, 0, msg)
+	c := &call{req: req, msg: message{req, r.id}}
+	c.requested = chain.Action{Parent: r.current(), Kind: chain.CapabilityRequested, Encoder: &c.msg, Time: time.Now()}
+	at, err := r.append(&c.requested)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	d, refusal := r.decide(req)
-	if _, err := r.recordEncoded(at, chain.PolicyDecision, 0, encodeDecision(d)); err != nil {
-		return 0, err
+	c.dec = decision(d)
+	c.decided = chain.Action{Parent: at, Kind: chain.PolicyDecision, Encoder: &c.dec, Time: c.requested.Time}
+	if _, err := r.append(&c.decided); err != nil {
+		return nil, err
 	}
-	return at, refusal
+	return c, refusal
 }
 
-// encodeDecision is the canonical encoding of {:effect :reason :rule}, the rule
+// message is a request as the chain records it: host.Request's message.
+type message struct {
+	req *host.Request
+	run string
+}
+
+func (m *message) AppendCanonical(b []byte) ([]byte, error) { return m.req.AppendMessage(b, m.run) }
+
+// decision is a decision as the chain records it: {:effect :reason :rule}, the rule
 // numbered from 1 as in messages, and absent for the default.
-func encodeDecision(d policy.Decision) []byte {
+type decision policy.Decision
+
+func (d *decision) AppendCanonical(b []byte) ([]byte, error) {
 	n := 2
 	if d.Rule >= 0 {
 		n++
 	}
-	b := value.EncodeMapHeader(make([]byte, 0, 32+len(d.Reason)), n)
+	b = value.EncodeMapHeader(b, n)
 	b = value.EncodeKeyword(value.EncodeKeyword(b, "effect"), string(d.Effect.Keyword()))
 	b = value.EncodeString(value.EncodeKeyword(b, "reason"), d.Reason)
 	if d.Rule >= 0 {
 		b = value.EncodeInt(value.EncodeKeyword(b, "rule"), int64(d.Rule+1))
 	}
-	return b
+	return b, nil
+}
+
+// returned is a call's value as the chain records it: {:value v}.
+type returned struct{ v value.Value }
+
+func (r *returned) AppendCanonical(b []byte) ([]byte, error) {
+	return value.Encode(value.EncodeKeyword(value.EncodeMapHeader(b, 1), "value"), r.v)
 }
 
 // decide is the kernel's decision, after the run's :budgets :host-calls, and the error
@@ -174,24 +206,21 @@ func denied(req *host.Request, reason string) error {
 
 // result records what a call returned and, when sync is set and the store is durable,
 // makes it durable before the plan sees it: a result the plan acted on is never lost.
-func (r *run) result(req *host.Request, at int64, start time.Time, v value.Value, callErr error, sync bool) (value.Value, error) {
-	var err error
-	if callErr == nil {
-		// {:value v}, written directly: the common case.
-		var b []byte
-		if b, err = value.Encode(value.EncodeKeyword(value.EncodeMapHeader(nil, 1), "value"), v); err == nil {
-			_, err = r.recordEncoded(at, chain.CapabilityResult, time.Since(start), b)
-		}
-	} else {
-		_, err = r.record(at, chain.CapabilityResult, time.Since(start), Outcome(v, callErr))
-	}
-	var unrecordable *value.Error
-	if callErr == nil && errors.As(err, &unrecordable) {
+func (r *run) result(c *call, v value.Value, callErr error, sync bool) (value.Value, error) {
+	if callErr == nil && !value.Encodable(v) {
 		// A value with no canonical encoding (a function) cannot be replayed: the plan
 		// gets a capability error, and that is what is recorded.
-		v, callErr = nil, host.CapabilityError(req.Capability, "the capability's result cannot be recorded: %v", unrecordable.Message)
-		_, err = r.record(at, chain.CapabilityResult, time.Since(start), Outcome(nil, callErr))
+		v, callErr = nil, host.CapabilityError(c.req.Capability, "the capability's result cannot be recorded: %s has no canonical encoding", value.Describe(v))
 	}
+	c.returned = chain.Action{Parent: c.requested.Index, Kind: chain.CapabilityResult, Time: time.Now()}
+	c.returned.Duration = c.returned.Time.Sub(c.start)
+	if callErr == nil {
+		c.ret = returned{v}
+		c.returned.Encoder = &c.ret
+	} else {
+		c.returned.Data = Outcome(v, callErr)
+	}
+	_, err := r.append(&c.returned)
 	if err == nil && sync && r.o.chain.Durable() {
 		err = r.o.chain.Sync()
 	}

@@ -260,3 +260,26 @@ func (d *decoder) value(depth int) (Value, error) {
 	}
 	return nil, fmt.Errorf("canonical encoding: unknown tag %d", tag)
 }
+
+// Encodable tells whether v has a canonical encoding (Encode will not fail): whether
+// no function is in it. It allocates nothing, so a caller can check a value now and
+// encode it later, elsewhere.
+func Encodable(v Value) bool {
+	ok := true
+	visit := func(x Value) bool { ok = Encodable(x); return ok }
+	switch v := v.(type) {
+	case NilType, Bool, Int, Float, String, Keyword, Symbol:
+		return true
+	case *List:
+		v.Each(visit)
+	case *Vector:
+		v.Each(visit)
+	case *Set:
+		v.EachUnordered(visit)
+	case *Map:
+		v.EachUnordered(func(k, x Value) bool { ok = Encodable(k) && Encodable(x); return ok })
+	default:
+		return false
+	}
+	return ok
+}

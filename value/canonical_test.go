@@ -100,3 +100,17 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestEncodable(t *testing.T) {
+	fn := &Builtin{Name: "f"}
+	for _, v := range []Value{Nil, Int(1), String("s"), NewVector([]Value{Int(1), EmptyMap.Assoc(Keyword("k"), NewVector(nil))})} {
+		if _, err := Encode(nil, v); err != nil || !Encodable(v) {
+			t.Errorf("%s: encodable %v, encode error %v", Print(v), Encodable(v), err)
+		}
+	}
+	for _, v := range []Value{fn, NewVector([]Value{Int(1), fn}), EmptyMap.Assoc(Keyword("k"), fn), EmptyMap.Assoc(fn, Int(1)), NewList(fn)} {
+		if _, err := Encode(nil, v); err == nil || Encodable(v) {
+			t.Errorf("%s: encodable %v, encode error %v", Print(v), Encodable(v), err)
+		}
+	}
+}
