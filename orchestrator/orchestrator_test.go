@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rtfsvm/rtfsvm"
 	"github.com/rtfsvm/rtfsvm/chain"
@@ -296,3 +297,33 @@ func (*failingStore) Commit([]*chain.Record, func(int64, [32]byte)) error {
 	return errors.New("disk full")
 }
 func (*failingStore) Durable() bool { return true }
+
+// The calls of a parallel form run at the same time: two capabilities that each wait
+// for the other finish only if they do.
+func TestBatchRunsConcurrently(t *testing.T) {
+	ping, pong := make(chan struct{}), make(chan struct{})
+	reg := host.NewLocal(nil)
+	reg.Register("ccos.a", func(ctx context.Context, _ []value.Value) (value.Value, error) {
+		select {
+		case ping <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		<-pong
+		return value.String("a"), nil
+	})
+	reg.Register("ccos.b", func(ctx context.Context, _ []value.Value) (value.Value, error) {
+		select {
+		case <-ping:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		close(pong)
+		return value.String("b"), nil
+	})
+	o := newOrchestrator(t, Config{Registry: reg})
+	v, err := o.Run(context.Background(), prepare(t, `(parallel (call :ccos.a) (call :ccos.b))`), RunOptions{ID: "p", Timeout: 10 * time.Second})
+	if err != nil || value.Print(v) != `["a" "b"]` {
+		t.Fatalf("%v, %v", v, err)
+	}
+}
