@@ -154,6 +154,18 @@ var cacheDir string
 // prepared for the wasm engine.
 func UseStore(dir string) { cacheDir = filepath.Join(dir, "cache", "wazero") }
 
+// Engine is the engine the plan was prepared for.
+func (p *Prepared) Engine() string { return p.engine }
+
+// ModuleHash is the sha256 of the plan's Wasm module (what rtfsvm compile writes), or
+// false for another engine.
+func (p *Prepared) ModuleHash() ([32]byte, bool) {
+	if p.wasm == nil {
+		return [32]byte{}, false
+	}
+	return p.wasm.Hash(), true
+}
+
 // Binary is the Wasm module of a plan prepared for the wasm engine (what rtfsvm compile
 // writes), or nil for another engine.
 func (p *Prepared) Binary() []byte {

@@ -106,19 +106,23 @@ func (o *Orchestrator) Run(ctx context.Context, plan Plan, opts RunOptions) (val
 	if opts.Env == nil {
 		opts.Env = value.EmptyMap
 	}
-	started := time.Now()
-	if err := o.store.CreateRun(store.Run{ID: opts.ID, Plan: plan.Name, Status: store.Running, Started: started}); err != nil {
+	start := time.Now()
+	if err := o.store.CreateRun(store.Run{ID: opts.ID, Plan: plan.Name, Status: store.Running, Started: start}); err != nil {
 		return nil, err
 	}
 	r := &run{o: o, id: opts.ID, state: policy.NewRunState(opts.ID)}
 	o.chain.Join()
 	defer o.chain.Leave()
 	// Committed with the run's first result: nothing has happened before that.
-	if _, err := r.record(0, chain.RunStarted, 0, mapOf("plan", value.String(plan.Name), "env", opts.Env)); err != nil {
-		return nil, r.finish(started, nil, err)
+	started := mapOf("plan", value.String(plan.Name), "env", opts.Env, "engine", value.String(plan.Prepared.Engine()))
+	if h, ok := plan.Prepared.ModuleHash(); ok {
+		started = started.Assoc(value.Keyword("module"), value.String(hex.EncodeToString(h[:])))
+	}
+	if _, err := r.record(0, chain.RunStarted, 0, started); err != nil {
+		return nil, r.finish(start, nil, err)
 	}
 	v, err := o.execute(ctx, r, plan, opts)
-	return v, r.finish(started, v, err)
+	return v, r.finish(start, v, err)
 }
 
 func (o *Orchestrator) execute(ctx context.Context, r *run, plan Plan, opts RunOptions) (value.Value, error) {
