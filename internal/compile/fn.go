@@ -43,14 +43,23 @@ func (g *fnGen) compile() {
 	g.r = f.NewLocal(I64)
 	g.site = f.NewLocal(I32)
 	g.loops = map[*ir.Loop]Label{}
+	f.Anchor(g.fp)
 	f.Set(g.r, BlockX(i64, func(f *Func, exit Label) {
 		g.handlers = []handler{{exit, true}}
-		f.Emit(LoopX(i64, func(f *Func, again Label) {
-			g.self = again
+		body := func() {
 			g.expr(g.ir.Body)
 			if t := g.ir.ReturnType; t != nil {
 				g.check(g.ir, t, "return value of "+nameOr(g.ir.Name))
 			}
+		}
+		if !recursToSelf(g.ir) {
+			body()
+			return
+		}
+		// recur to the function itself jumps back to the top of the body.
+		f.Emit(LoopX(i64, func(f *Func, again Label) {
+			g.self = again
+			body()
 		}))
 	}))
 	f.If(Eq64(g.r.Get(), guest.Const(layout.Err)), g.noteError, nil)
@@ -121,8 +130,11 @@ func (g *fnGen) chargeFuel(n int64) {
 
 // zero clears slots [from, to): a collector must never find a stale value in a frame.
 func (g *fnGen) zero(from, to int) {
-	if to-from <= 8 { // wazero runs memory.fill out of line: stores are far faster for a few slots
-		for i := from; i < to; i++ {
+	if to-from <= 32 {
+		// wazero runs memory.fill out of line, and compiles it to a loop around a call:
+		// stores are faster to run and to compile. The last slot goes first, so that
+		// its bounds check covers the whole frame (see Func.Anchor).
+		for i := to - 1; i >= from; i-- {
 			g.setSlot(i, C64(0))
 		}
 		return
