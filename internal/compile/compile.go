@@ -86,7 +86,9 @@ func Compile(prog *ir.Program, opts Options) (mod *Program, err error) {
 	c.positionsList = []string{""} // index 0: no position
 	c.defs = map[*ir.Global][]*ir.Def{}
 	collectDefs(prog.Top.Body, c.defs)
-	top := c.function(pruneUnusedPrelude(prog.Top))
+	pruned := pruneUnusedPrelude(prog.Top)
+	c.runsOnce = topLevelDefs(pruned)
+	top := c.function(pruned)
 	init := c.buildConstants()
 	// run builds the literals, then runs the plan's top level.
 	run := c.rt.M.NewFunc("run", nil, []ValType{I64})
@@ -124,6 +126,7 @@ type compiler struct {
 	positionsList []string
 	types         []TypeCheck
 	defs          map[*ir.Global][]*ir.Def
+	runsOnce      map[*ir.Def]bool // the defs at the plan's top level
 	libClosures   map[string]uint64
 	consts        []constCell
 }

@@ -29,6 +29,9 @@ type fnGen struct {
 	self         Label // the loop around the body, target of recur to the function
 	scratch      []Local
 	scratchInUse int
+	usesGlobals  bool
+	globals      Local // the address of the globals area (globalsBase)
+	maxGlobal    int   // the highest index of a global the function reads or sets
 }
 
 // A handler is where an error goes: the function's exit (which wants Err as its value)
@@ -72,6 +75,20 @@ func nameOr(s string) string {
 		return "anonymous function"
 	}
 	return s
+}
+
+// globalsBase is the address of the globals area, for an access to global gl. It is
+// kept in a local (set by the prologue) so that, as for the frame (see Func.Anchor),
+// wazero checks the bounds of the globals area once per function rather than at every
+// access.
+func (g *fnGen) globalsBase(gl *ir.Global) X {
+	if !g.usesGlobals {
+		g.usesGlobals = true
+		g.globals = g.f.NewLocal(I32)
+		g.f.Anchor(g.globals)
+	}
+	g.maxGlobal = max(g.maxGlobal, gl.Index)
+	return g.globals.Get()
 }
 
 func (g *fnGen) slot(i int) X { return Load64(g.fp.Get(), uint32(8*i)) }
@@ -118,6 +135,12 @@ func (g *fnGen) prologue() {
 	}
 	if g.ir.SelfSlot >= 0 {
 		g.setSlot(g.ir.SelfSlot, g.clo.Get())
+	}
+	if g.usesGlobals {
+		// One access to the last global the function uses: its bounds check covers
+		// every other access.
+		f.Set(g.globals, C32(int32(g.c.globals)))
+		f.Do(Load64(g.globals.Get(), uint32(8*g.maxGlobal)))
 	}
 }
 
@@ -264,7 +287,7 @@ func (g *fnGen) expr(e ir.Expr) {
 	case *ir.Free:
 		f.Emit(Load64(Wrap(g.clo.Get()), uint32(layout.ClosureCapture+8*e.Index)))
 	case *ir.GlobalRef:
-		f.Set(g.r, Load64(C32(int32(g.c.globals)), uint32(8*e.Global.Index)))
+		f.Set(g.r, Load64(g.globalsBase(e.Global), uint32(8*e.Global.Index)))
 		f.If(Eq64(g.r.Get(), guest.Const(layout.Unbound)), func() {
 			g.raise(e, guest.ErrUnbound, guest.Const(g.c.rt.Data.Text(layout.TypeSymbol, e.Global.Name)))
 		}, nil)
@@ -331,9 +354,16 @@ func (g *fnGen) expr(e ir.Expr) {
 	case *ir.Recur:
 		g.recur(e)
 	case *ir.Def:
+		if fn, ok := e.Value.(*ir.Fn); ok && g.c.runsOnce[e] && len(fn.Captures) == 0 {
+			// A closure that captures nothing, made once: a constant.
+			v := guest.Const(g.c.staticFn(fn))
+			f.Store64(g.globalsBase(e.Global), uint32(8*e.Global.Index), v)
+			f.Emit(v)
+			break
+		}
 		v := g.scratchLocal()
 		f.Set(v, g.x(e.Value))
-		f.Store64(C32(int32(g.c.globals)), uint32(8*e.Global.Index), v.Get())
+		f.Store64(g.globalsBase(e.Global), uint32(8*e.Global.Index), v.Get())
 		f.Emit(v.Get())
 		g.release(1)
 	case *ir.HostCall:
@@ -377,21 +407,34 @@ func (g *fnGen) build(at ir.Expr, routine string, elems []ir.Expr) {
 	g.top = saved
 }
 
-// closure makes a closure of fn, capturing the values its Captures name.
-func (g *fnGen) closure(fn *ir.Fn) {
-	f, rt := g.f, g.c.rt
-	g.c.function(fn)
-	p := f.NewLocal(I32)
-	f.Set(p, Call(rt.Fn("alloc"), C32(layout.TypeClosure), C32(int32(2+len(fn.Captures)))))
-	flags := int64(0)
+// closureHeader is the raw word of fn's closures (its table slot, parameter count and
+// flags), and their name.
+func (c *compiler) closureHeader(fn *ir.Fn) (word, name uint64) {
+	c.function(fn)
+	flags := uint64(0)
 	if fn.Rest != ir.NoRest {
 		flags = layout.ClosureHasRest
 	}
-	f.Store64(p.Get(), layout.ClosureIndex, C64(int64(g.c.tableSlot[fn])|int64(len(fn.Params))<<32|flags<<48))
-	name := layout.Nil
+	name = layout.Nil
 	if fn.Name != "" {
-		name = rt.Data.Text(layout.TypeString, fn.Name)
+		name = c.rt.Data.Text(layout.TypeString, fn.Name)
 	}
+	return uint64(c.tableSlot[fn]) | uint64(len(fn.Params))<<32 | flags<<48, name
+}
+
+// staticFn is a closure of fn, which captures nothing, in the static region.
+func (c *compiler) staticFn(fn *ir.Fn) uint64 {
+	word, name := c.closureHeader(fn)
+	return c.rt.Data.Object(layout.TypeClosure, []uint64{word}, []uint64{name})
+}
+
+// closure makes a closure of fn, capturing the values its Captures name.
+func (g *fnGen) closure(fn *ir.Fn) {
+	f, rt := g.f, g.c.rt
+	word, name := g.c.closureHeader(fn)
+	p := f.NewLocal(I32)
+	f.Set(p, Call(rt.Fn("alloc"), C32(layout.TypeClosure), C32(int32(2+len(fn.Captures)))))
+	f.Store64(p.Get(), layout.ClosureIndex, C64(int64(word)))
 	f.Store64(p.Get(), layout.ClosureName, guest.Const(name))
 	for k, src := range fn.Captures {
 		f.Store64(p.Get(), uint32(layout.ClosureCapture+8*k), g.x(src))

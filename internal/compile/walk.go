@@ -11,6 +11,21 @@ func collectDefs(e ir.Expr, defs map[*ir.Global][]*ir.Def) {
 	})
 }
 
+// topLevelDefs lists the defs at the top level of the plan, which run once.
+func topLevelDefs(top *ir.Fn) map[*ir.Def]bool {
+	defs := map[*ir.Def]bool{}
+	if do, ok := top.Body.(*ir.Do); ok {
+		for _, e := range do.Exprs {
+			if d, ok := e.(*ir.Def); ok {
+				defs[d] = true
+			}
+		}
+	} else if d, ok := top.Body.(*ir.Def); ok {
+		defs[d] = true
+	}
+	return defs
+}
+
 // recursToSelf reports whether fn's body has a recur that targets fn itself (not a loop,
 // and not in a nested function).
 func recursToSelf(fn *ir.Fn) bool {

@@ -16,7 +16,7 @@ type Func struct {
 	body      bytes.Buffer
 	depth     int // open blocks, for relative branch depths
 	module    *Module
-	anchor    *Local // re-assigned to itself after every end (see Anchor)
+	anchors   []Local // re-assigned to themselves after every end (see Anchor)
 }
 
 // Anchor makes the builder re-assign l to itself after the end of every block, loop
@@ -24,18 +24,18 @@ type Func struct {
 //
 // This is for wazero's compiler, which checks each memory access against the memory's
 // bounds unless the same address value (by SSA name) was checked as far already on
-// every path. Where paths meet, the first read of a local gets a new SSA name, so a
-// frame pointer that never changes would be checked again after every if. Assigning it
-// to itself there keeps one name for the whole function: the first access to the
-// frame's last slot then covers every frame access in the function.
-func (f *Func) Anchor(l Local) { f.anchor = &l }
+// every path. Where paths meet, reads of a local after the first get a new SSA name (an
+// alias of the old one), so a frame pointer that never changes would be checked again
+// after every if. Assigning it to itself there keeps one name for the whole function:
+// the first access to the frame's last slot then covers every frame access.
+func (f *Func) Anchor(l Local) { f.anchors = append(f.anchors, l) }
 
 // end closes a block, loop or if.
 func (f *Func) end() {
 	f.op(opEnd)
-	if f.anchor != nil {
-		f.opU32(opLocalGet, f.anchor.Index)
-		f.opU32(opLocalSet, f.anchor.Index)
+	for _, l := range f.anchors {
+		f.opU32(opLocalGet, l.Index)
+		f.opU32(opLocalSet, l.Index)
 	}
 }
 
