@@ -2,7 +2,6 @@ package wasm
 
 import (
 	"bytes"
-	"fmt"
 	"math"
 )
 
@@ -78,12 +77,9 @@ func (f *Func) NewLocal(t ValType) Local {
 	return Local{uint32(len(f.Type.Params) + len(f.locals) - 1), t}
 }
 
-func (f *Func) encodeBody() ([]byte, error) {
-	if f.depth != 0 {
-		return nil, fmt.Errorf("%d blocks left open", f.depth)
-	}
-	var b bytes.Buffer
-	// Locals, run-length encoded by type.
+// encodeLocals writes the declarations of the function's locals, run-length encoded by
+// type.
+func (f *Func) encodeLocals(b *bytes.Buffer) {
 	var runs []struct {
 		n uint32
 		t ValType
@@ -98,14 +94,11 @@ func (f *Func) encodeBody() ([]byte, error) {
 			}{1, t})
 		}
 	}
-	writeU32(&b, uint32(len(runs)))
+	writeU32(b, uint32(len(runs)))
 	for _, r := range runs {
-		writeU32(&b, r.n)
+		writeU32(b, r.n)
 		b.WriteByte(byte(r.t))
 	}
-	b.Write(f.body.Bytes())
-	b.WriteByte(0x0b)
-	return b.Bytes(), nil
 }
 
 // Raw emission, used by the builder.
@@ -248,10 +241,11 @@ func f64bits(v float64) uint64 { return math.Float64bits(v) }
 // Prepend runs emit to write code before everything written so far: a prologue whose
 // constants (such as the frame size) are only known once the body is written.
 func (f *Func) Prepend(emit func()) {
-	body := append([]byte(nil), f.body.Bytes()...)
-	f.body.Reset()
+	body := f.body
+	f.body = bytes.Buffer{}
+	f.body.Grow(body.Len() + 256)
 	emit()
-	f.body.Write(body)
+	f.body.Write(body.Bytes())
 }
 
 // BlockX is a block with results: body leaves them, or branches to exit with them.
