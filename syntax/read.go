@@ -497,14 +497,16 @@ func (r *reader) token(p Pos) (Node, error) {
 		ch, _ := utf8.DecodeRuneInString(r.src[r.off:])
 		return nil, r.errorf(p, "unexpected %q", ch)
 	}
+	// Only a token that starts like a number is matched against the number syntaxes.
+	number := tok[0] >= '0' && tok[0] <= '9' || tok[0] == '-' && len(tok) > 1 && tok[1] >= '0' && tok[1] <= '9'
 	switch {
-	case intRE.MatchString(tok):
+	case number && intRE.MatchString(tok):
 		n, err := strconv.ParseInt(tok, 10, 64)
 		if err != nil {
 			return nil, r.errorf(p, "integer %s does not fit in 64 bits", tok)
 		}
 		return &Atom{Common{Pos: p}, value.Int(n)}, nil
-	case floatRE.MatchString(tok):
+	case number && floatRE.MatchString(tok):
 		f, err := strconv.ParseFloat(tok, 64)
 		if err != nil && !math.IsInf(f, 0) {
 			return nil, r.errorf(p, "bad float %s", tok)

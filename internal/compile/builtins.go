@@ -7,6 +7,7 @@ import (
 	"github.com/rtfsvm/rtfsvm/internal/layout"
 	. "github.com/rtfsvm/rtfsvm/internal/wasm"
 	"github.com/rtfsvm/rtfsvm/ir"
+	"github.com/rtfsvm/rtfsvm/value"
 )
 
 // builtins compile calls of library functions: inline fast paths for fixnums, and calls
@@ -30,10 +31,10 @@ func init() {
 			g.top = saved
 		},
 		"inc": func(g *fnGen, e *ir.CallBuiltin) {
-			g.arith2(e, "num_add", g.operands(e.Args)[0], guest.Fixnum(1), fixnumAdd)
+			g.arithConst(e, "num_add", g.operands(e.Args)[0], 1)
 		},
 		"dec": func(g *fnGen, e *ir.CallBuiltin) {
-			g.arith2(e, "num_sub", g.operands(e.Args)[0], guest.Fixnum(1), fixnumSub)
+			g.arithConst(e, "num_sub", g.operands(e.Args)[0], 1)
 		},
 		"not": func(g *fnGen, e *ir.CallBuiltin) {
 			g.f.Emit(guest.Bool(Eqz32(guest.Truthy(g.operands(e.Args)[0]))))
@@ -61,6 +62,46 @@ func fixnumAdd(f *Func, a, b, r Local) X {
 func fixnumSub(f *Func, a, b, r Local) X {
 	f.Set(r, Sub64(a.Get(), Sub64(b.Get(), C64(1))))
 	return GeS64(And64(Xor64(a.Get(), Sub64(b.Get(), C64(1))), Xor64(a.Get(), r.Get())), C64(0))
+}
+
+// arithConst computes a + n (routine num_add) or a - n (num_sub) for a constant n that
+// is a fixnum. The fast path is shorter than arith2's: with n known, the sum of a fixnum
+// overflows exactly when it moves the wrong way.
+func (g *fnGen) arithConst(e ir.Expr, routine string, a X, n int64) {
+	f, rt := g.f, g.c.rt
+	if routine == "num_sub" {
+		n = -n
+	}
+	la, r := g.scratchLocal(), g.scratchLocal()
+	f.Set(la, a)
+	// (2x+1) + 2n = 2(x+n)+1
+	f.Set(r, Add64(la.Get(), C64(2*n)))
+	noOverflow := GeS64(r.Get(), la.Get())
+	if n < 0 {
+		noOverflow = LeS64(r.Get(), la.Get())
+	}
+	b := guest.Fixnum(n)
+	if routine == "num_sub" {
+		b = guest.Fixnum(-n)
+	}
+	f.Emit(IfX(i64, And32(guest.IsFixnum(la.Get()), noOverflow),
+		func(f *Func) { f.Emit(r.Get()) },
+		func(f *Func) { g.checked(e, Call(rt.Fn(routine), la.Get(), b)) }))
+	g.release(2)
+}
+
+// constFixnum reports the value of e when it is an integer constant whose doubling (as
+// arithConst adds it) stays a fixnum.
+func constFixnum(e ir.Expr) (int64, bool) {
+	c, ok := e.(*ir.Const)
+	if !ok {
+		return 0, false
+	}
+	n, ok := c.Value.(value.Int)
+	if !ok || int64(n) > 1<<40 || int64(n) < -(1<<40) {
+		return 0, false
+	}
+	return int64(n), true
 }
 
 // arith2 computes a op b: inline when both are fixnums and fast is given, else through
@@ -96,6 +137,12 @@ func arith(routine string, identity int64, fast fixnumOp) func(g *fnGen, e *ir.C
 			// (- x) and (+ x) are not 0 - x and 0 + x for -0.0: the library decides.
 			g.top = saved
 			g.general(e)
+		case 2:
+			if n, ok := constFixnum(e.Args[1]); ok && fast != nil {
+				g.arithConst(e, routine, xs[0], n)
+				break
+			}
+			g.arith2(e, routine, xs[0], xs[1], fast)
 		default:
 			acc := g.scratchLocal()
 			g.arith2(e, routine, xs[0], xs[1], fast)

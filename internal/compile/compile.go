@@ -77,7 +77,7 @@ func Compile(prog *ir.Program, opts Options) (mod *Program, err error) {
 		prog:      prog,
 		fns:       map[*ir.Fn]*Func{},
 		tableSlot: map[*ir.Fn]int{},
-		positions: map[string]int32{},
+		positions: map[syntax.Pos]int32{},
 	}
 	c.globals = c.rt.Data.Reserve(len(prog.Globals))
 	for _, g := range prog.Globals {
@@ -86,7 +86,9 @@ func Compile(prog *ir.Program, opts Options) (mod *Program, err error) {
 	c.positionsList = []string{""} // index 0: no position
 	c.defs = map[*ir.Global][]*ir.Def{}
 	collectDefs(prog.Top.Body, c.defs)
-	top := c.function(pruneUnusedPrelude(prog.Top))
+	pruned := pruneUnusedPrelude(prog.Top)
+	c.runsOnce = topLevelDefs(pruned)
+	top := c.function(pruned)
 	init := c.buildConstants()
 	// run builds the literals, then runs the plan's top level.
 	run := c.rt.M.NewFunc("run", nil, []ValType{I64})
@@ -120,10 +122,11 @@ type compiler struct {
 	globals       uint32
 	fns           map[*ir.Fn]*Func
 	tableSlot     map[*ir.Fn]int
-	positions     map[string]int32
+	positions     map[syntax.Pos]int32
 	positionsList []string
 	types         []TypeCheck
 	defs          map[*ir.Global][]*ir.Def
+	runsOnce      map[*ir.Def]bool // the defs at the plan's top level
 	libClosures   map[string]uint64
 	consts        []constCell
 }
@@ -209,12 +212,12 @@ func (c *compiler) position(e ir.Expr) int32 {
 		// Inside the library: the error takes the position of the plan's call.
 		return 0
 	}
-	p := e.Position().String()
+	p := e.Position()
 	if i, ok := c.positions[p]; ok {
 		return i
 	}
 	i := int32(len(c.positionsList))
-	c.positionsList = append(c.positionsList, p)
+	c.positionsList = append(c.positionsList, p.String())
 	c.positions[p] = i
 	return i
 }

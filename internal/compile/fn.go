@@ -7,6 +7,7 @@ import (
 	"github.com/rtfsvm/rtfsvm/internal/layout"
 	. "github.com/rtfsvm/rtfsvm/internal/wasm"
 	"github.com/rtfsvm/rtfsvm/ir"
+	"github.com/rtfsvm/rtfsvm/stdlib"
 	"github.com/rtfsvm/rtfsvm/value"
 )
 
@@ -22,39 +23,51 @@ type fnGen struct {
 	fp, argc     Local
 	clo          Local
 	top, maxTop  int
-	r            Local // the value being checked for Err
-	site         Local // the position of the last error site passed (noteSite)
-	handlers     []handler
+	r            Local   // the value being checked for Err
+	library      bool    // a function of the prelude: its errors take its caller's site
+	callerSite   Local   // in a library function, the site its caller noted
+	handlers     []Label // where an error goes: the function's exit, or a try or step
 	loops        map[*ir.Loop]Label
 	self         Label // the loop around the body, target of recur to the function
 	scratch      []Local
 	scratchInUse int
-}
-
-// A handler is where an error goes: the function's exit (which wants Err as its value)
-// or a try or step that intercepts it.
-type handler struct {
-	label     Label
-	wantValue bool
+	usesGlobals  bool
+	globals      Local // the address of the globals area (globalsBase)
+	maxGlobal    int   // the highest index of a global the function reads or sets
 }
 
 func (g *fnGen) compile() {
 	f := g.f
 	g.r = f.NewLocal(I64)
-	g.site = f.NewLocal(I32)
 	g.loops = map[*ir.Loop]Label{}
-	f.Set(g.r, BlockX(i64, func(f *Func, exit Label) {
-		g.handlers = []handler{{exit, true}}
-		f.Emit(LoopX(i64, func(f *Func, again Label) {
-			g.self = again
+	if g.library = g.ir.Pos.File == stdlib.PreludeFile; g.library {
+		g.callerSite = f.NewLocal(I32)
+	}
+	f.Anchor(g.fp)
+	// The body returns its value; an error branches out of the block, to the exit that
+	// notes its site and returns Err. No value goes with the branches, so that each
+	// check is a compare and a conditional branch to one place.
+	f.Block(func(failed Label) {
+		g.handlers = []Label{failed}
+		body := func() {
 			g.expr(g.ir.Body)
 			if t := g.ir.ReturnType; t != nil {
 				g.check(g.ir, t, "return value of "+nameOr(g.ir.Name))
 			}
-		}))
-	}))
-	f.If(Eq64(g.r.Get(), guest.Const(layout.Err)), g.noteError, nil)
-	f.Result(g.r.Get())
+		}
+		if recursToSelf(g.ir) {
+			// recur to the function itself jumps back to the top of the body.
+			f.Emit(LoopX(i64, func(f *Func, again Label) {
+				g.self = again
+				body()
+			}))
+		} else {
+			body()
+		}
+		f.Return()
+	})
+	g.noteError()
+	f.Result(guest.Const(layout.Err))
 	f.Prepend(g.prologue)
 }
 
@@ -63,6 +76,20 @@ func nameOr(s string) string {
 		return "anonymous function"
 	}
 	return s
+}
+
+// globalsBase is the address of the globals area, for an access to global gl. It is
+// kept in a local (set by the prologue) so that, as for the frame (see Func.Anchor),
+// wazero checks the bounds of the globals area once per function rather than at every
+// access.
+func (g *fnGen) globalsBase(gl *ir.Global) X {
+	if !g.usesGlobals {
+		g.usesGlobals = true
+		g.globals = g.f.NewLocal(I32)
+		g.f.Anchor(g.globals)
+	}
+	g.maxGlobal = max(g.maxGlobal, gl.Index)
+	return g.globals.Get()
 }
 
 func (g *fnGen) slot(i int) X { return Load64(g.fp.Get(), uint32(8*i)) }
@@ -110,6 +137,15 @@ func (g *fnGen) prologue() {
 	if g.ir.SelfSlot >= 0 {
 		g.setSlot(g.ir.SelfSlot, g.clo.Get())
 	}
+	if g.library {
+		f.Set(g.callerSite, g.c.rt.Site.Get())
+	}
+	if g.usesGlobals {
+		// One access to the last global the function uses: its bounds check covers
+		// every other access.
+		f.Set(g.globals, C32(int32(g.c.globals)))
+		f.Do(Load64(g.globals.Get(), uint32(8*g.maxGlobal)))
+	}
 }
 
 // chargeFuel meters n units of fuel.
@@ -121,8 +157,11 @@ func (g *fnGen) chargeFuel(n int64) {
 
 // zero clears slots [from, to): a collector must never find a stale value in a frame.
 func (g *fnGen) zero(from, to int) {
-	if to-from <= 8 { // wazero runs memory.fill out of line: stores are far faster for a few slots
-		for i := from; i < to; i++ {
+	if to-from <= 32 {
+		// wazero runs memory.fill out of line, and compiles it to a loop around a call:
+		// stores are faster to run and to compile. The last slot goes first, so that
+		// its bounds check covers the whole frame (see Func.Anchor).
+		for i := to - 1; i >= from; i-- {
 			g.setSlot(i, C64(0))
 		}
 		return
@@ -155,54 +194,56 @@ func (g *fnGen) release(n int) { g.scratchInUse -= n }
 // x wraps the code of an expression as an X.
 func (g *fnGen) x(e ir.Expr) X { return func(*Func) { g.expr(e) } }
 
-// fail sends the error now in the runtime's err global to the innermost handler, noting
-// where it happened unless a deeper site already did.
-func (g *fnGen) fail(at ir.Expr) {
-	f := g.f
-	g.noteSite(at)
-	h := g.handlers[len(g.handlers)-1]
-	if h.wantValue {
-		f.Emit(guest.Const(layout.Err))
-	}
-	f.Br(h.label)
-}
-
-// noteSite remembers, in the function's site local, which expression an error that is
-// about to go to a handler comes from; the handler records it (noteError). Keeping the
-// position out of the error path at every site keeps each check to a compare and a
-// conditional branch.
+// noteSite sets the runtime's site global, before a call that can raise, to the
+// position of the expression making it: if an error comes back, the handler that
+// receives it records the site (noteError), unless a deeper function did. A store
+// before the call, rather than a value carried by the error's branch, keeps each check
+// after a call to a compare and a conditional branch.
+//
+// A library function has no positions of its own: its errors take the site of the
+// plan's call, which it restores before each of its calls (a function the library
+// called back may have noted sites of its own).
 func (g *fnGen) noteSite(at ir.Expr) {
 	if pos := g.c.position(at); pos != 0 {
-		g.f.Set(g.site, C32(pos))
+		g.f.SetGlobal(g.c.rt.Site, C32(pos))
+	} else if g.library {
+		g.f.SetGlobal(g.c.rt.Site, g.callerSite.Get())
 	}
 }
 
 // noteError records the site of the error now in flight, unless a deeper function did.
 func (g *fnGen) noteError() {
-	g.f.Exec(Call(g.c.rt.Fn("note_error_at"), g.site.Get()))
+	g.f.Exec(Call(g.c.rt.Fn("note_error")))
 }
 
-// checked evaluates x (which may yield Err) and leaves its value, or fails.
+// checked evaluates x, a call that may yield Err, and leaves its value, or sends the
+// error to the innermost handler. The site is noted before x runs, so x's operands
+// must not raise themselves (see checkedCall).
 func (g *fnGen) checked(at ir.Expr, x X) {
-	f := g.f
-	f.Emit(x)
 	g.noteSite(at)
-	h := g.handlers[len(g.handlers)-1]
-	if h.wantValue {
-		// The value goes with the branch: it is Err, which the exit wants.
-		f.Emit(Tee(g.r, Stack))
-		f.BrIf(h.label, Eq64(g.r.Get(), guest.Const(layout.Err)))
-		return
-	}
-	f.Set(g.r, Stack)
-	f.BrIf(h.label, Eq64(g.r.Get(), guest.Const(layout.Err)))
-	f.Emit(g.r.Get())
+	g.f.Emit(x)
+	g.test()
 }
 
-// raise raises an error code of the runtime about v, then fails.
+// checkedCall calls callee, with the site noted after its operands, which may raise
+// (a global read before its def ran), and before the call.
+func (g *fnGen) checkedCall(at ir.Expr, callee *Func, args ...X) {
+	g.f.Emit(args...)
+	g.checked(at, Call(callee))
+}
+
+// test sends the value on the stack to the innermost handler if it is Err, and leaves
+// it otherwise.
+func (g *fnGen) test() {
+	g.f.Emit(Tee(g.r, Stack))
+	g.f.BrIf(g.handlers[len(g.handlers)-1], Eq64(g.r.Get(), guest.Const(layout.Err)))
+}
+
+// raise raises an error code of the runtime about v, and sends it to the handler.
 func (g *fnGen) raise(at ir.Expr, code int, v X) {
+	g.noteSite(at)
 	g.f.Do(g.c.rt.Raise(code, v))
-	g.fail(at)
+	g.rethrow()
 }
 
 // simple expressions cannot call anything (a global may raise :error/unbound, which
@@ -252,7 +293,7 @@ func (g *fnGen) expr(e ir.Expr) {
 	case *ir.Free:
 		f.Emit(Load64(Wrap(g.clo.Get()), uint32(layout.ClosureCapture+8*e.Index)))
 	case *ir.GlobalRef:
-		f.Set(g.r, Load64(C32(int32(g.c.globals)), uint32(8*e.Global.Index)))
+		f.Set(g.r, Load64(g.globalsBase(e.Global), uint32(8*e.Global.Index)))
 		f.If(Eq64(g.r.Get(), guest.Const(layout.Unbound)), func() {
 			g.raise(e, guest.ErrUnbound, guest.Const(g.c.rt.Data.Text(layout.TypeSymbol, e.Global.Name)))
 		}, nil)
@@ -319,9 +360,16 @@ func (g *fnGen) expr(e ir.Expr) {
 	case *ir.Recur:
 		g.recur(e)
 	case *ir.Def:
+		if fn, ok := e.Value.(*ir.Fn); ok && g.c.runsOnce[e] && len(fn.Captures) == 0 {
+			// A closure that captures nothing, made once: a constant.
+			v := guest.Const(g.c.staticFn(fn))
+			f.Store64(g.globalsBase(e.Global), uint32(8*e.Global.Index), v)
+			f.Emit(v)
+			break
+		}
 		v := g.scratchLocal()
 		f.Set(v, g.x(e.Value))
-		f.Store64(C32(int32(g.c.globals)), uint32(8*e.Global.Index), v.Get())
+		f.Store64(g.globalsBase(e.Global), uint32(8*e.Global.Index), v.Get())
 		f.Emit(v.Get())
 		g.release(1)
 	case *ir.HostCall:
@@ -329,8 +377,7 @@ func (g *fnGen) expr(e ir.Expr) {
 	case *ir.Step:
 		g.step(e)
 	case *ir.Checkpoint:
-		name := g.operands([]ir.Expr{e.Name})
-		g.checked(e, Call(rt.Checkpoint, name[0]))
+		g.checkedCall(e, rt.Checkpoint, g.operands([]ir.Expr{e.Name})...)
 	case *ir.Try:
 		g.try(e)
 	case *ir.Throw:
@@ -365,21 +412,34 @@ func (g *fnGen) build(at ir.Expr, routine string, elems []ir.Expr) {
 	g.top = saved
 }
 
-// closure makes a closure of fn, capturing the values its Captures name.
-func (g *fnGen) closure(fn *ir.Fn) {
-	f, rt := g.f, g.c.rt
-	g.c.function(fn)
-	p := f.NewLocal(I32)
-	f.Set(p, Call(rt.Fn("alloc"), C32(layout.TypeClosure), C32(int32(2+len(fn.Captures)))))
-	flags := int64(0)
+// closureHeader is the raw word of fn's closures (its table slot, parameter count and
+// flags), and their name.
+func (c *compiler) closureHeader(fn *ir.Fn) (word, name uint64) {
+	c.function(fn)
+	flags := uint64(0)
 	if fn.Rest != ir.NoRest {
 		flags = layout.ClosureHasRest
 	}
-	f.Store64(p.Get(), layout.ClosureIndex, C64(int64(g.c.tableSlot[fn])|int64(len(fn.Params))<<32|flags<<48))
-	name := layout.Nil
+	name = layout.Nil
 	if fn.Name != "" {
-		name = rt.Data.Text(layout.TypeString, fn.Name)
+		name = c.rt.Data.Text(layout.TypeString, fn.Name)
 	}
+	return uint64(c.tableSlot[fn]) | uint64(len(fn.Params))<<32 | flags<<48, name
+}
+
+// staticFn is a closure of fn, which captures nothing, in the static region.
+func (c *compiler) staticFn(fn *ir.Fn) uint64 {
+	word, name := c.closureHeader(fn)
+	return c.rt.Data.Object(layout.TypeClosure, []uint64{word}, []uint64{name})
+}
+
+// closure makes a closure of fn, capturing the values its Captures name.
+func (g *fnGen) closure(fn *ir.Fn) {
+	f, rt := g.f, g.c.rt
+	word, name := g.c.closureHeader(fn)
+	p := f.NewLocal(I32)
+	f.Set(p, Call(rt.Fn("alloc"), C32(layout.TypeClosure), C32(int32(2+len(fn.Captures)))))
+	f.Store64(p.Get(), layout.ClosureIndex, C64(int64(word)))
 	f.Store64(p.Get(), layout.ClosureName, guest.Const(name))
 	for k, src := range fn.Captures {
 		f.Store64(p.Get(), uint32(layout.ClosureCapture+8*k), g.x(src))
@@ -470,7 +530,7 @@ func (g *fnGen) hostCall(e *ir.HostCall) {
 func (g *fnGen) intercept(body func(), onError func(done Label)) {
 	g.f.Emit(BlockX(i64, func(f *Func, done Label) {
 		f.Block(func(caught Label) {
-			g.handlers = append(g.handlers, handler{caught, false})
+			g.handlers = append(g.handlers, caught)
 			body()
 			g.handlers = g.handlers[:len(g.handlers)-1]
 			f.Br(done)
@@ -480,28 +540,16 @@ func (g *fnGen) intercept(body func(), onError func(done Label)) {
 	}))
 }
 
-// rethrow sends the error in the err global on to the next handler.
-func (g *fnGen) rethrow() {
-	h := g.handlers[len(g.handlers)-1]
-	if h.wantValue {
-		g.f.Emit(guest.Const(layout.Err))
-	}
-	g.f.Br(h.label)
-}
-
-// popChecked takes the value on the stack into r, and fails if it is Err.
-func (g *fnGen) popChecked(at ir.Expr) {
-	g.checked(at, Stack)
-	g.f.Do(Stack)
-}
+// rethrow sends the error in the err global on to the innermost handler.
+func (g *fnGen) rethrow() { g.f.Br(g.handlers[len(g.handlers)-1]) }
 
 func (g *fnGen) step(e *ir.Step) {
 	f, rt := g.f, g.c.rt
 	saved := g.top
 	name := g.temp()
 	g.setSlot(name, g.x(e.Name))
-	f.Emit(Call(rt.Step, C32(0), g.slot(name), guest.Const(layout.Nil)))
-	g.popChecked(e)
+	g.checked(e, Call(rt.Step, C32(0), g.slot(name), guest.Const(layout.Nil)))
+	f.Do(Stack)
 	result := g.temp()
 	g.intercept(func() { g.expr(e.Body) }, func(Label) {
 		f.Do(Call(rt.Step, C32(2), g.slot(name), rt.ErrValue.Get()))
@@ -511,8 +559,8 @@ func (g *fnGen) step(e *ir.Step) {
 	f.Set(v, Stack)
 	g.setSlot(result, v.Get())
 	g.release(1)
-	f.Emit(Call(rt.Step, C32(1), g.slot(name), g.slot(result)))
-	g.popChecked(e)
+	g.checked(e, Call(rt.Step, C32(1), g.slot(name), g.slot(result)))
+	f.Do(Stack)
 	f.Emit(g.slot(result))
 	g.top = saved
 }
@@ -542,8 +590,7 @@ func (g *fnGen) try(e *ir.Try) {
 	}
 	if e.Finally == nil {
 		tryPart()
-		g.popChecked(e)
-		f.Emit(g.r.Get())
+		g.test() // an error no catch took (intercept noted its site)
 		g.top = saved
 		return
 	}
@@ -570,8 +617,9 @@ func (g *fnGen) throw(e *ir.Throw) {
 	f, rt := g.f, g.c.rt
 	saved := g.top
 	out := g.layArgs(e.Args)
+	g.noteSite(e)
 	f.Do(Call(rt.Throw, g.slotAddr(out), C32(int32(len(e.Args)))))
-	g.fail(e)
+	g.rethrow()
 	f.Emit(guest.Const(layout.Err)) // unreachable, but keeps the expression typed
 	g.top = saved
 }
@@ -580,9 +628,7 @@ func (g *fnGen) throw(e *ir.Throw) {
 // against the type expression, which it knows by its index.
 func (g *fnGen) check(at ir.Expr, t value.Value, what string) {
 	i := g.c.typeIndex(t, what)
-	g.f.Emit(Call(g.c.rt.CheckType, Stack, C32(int32(i))))
-	g.popChecked(at)
-	g.f.Emit(g.r.Get())
+	g.checked(at, Call(g.c.rt.CheckType, Stack, C32(int32(i))))
 }
 
 // layArgs evaluates arguments into consecutive frame slots from the current top, where
@@ -631,7 +677,7 @@ func (g *fnGen) libCall(e *ir.CallBuiltin, lf libFunction) {
 		out := g.layArgs(e.Args)
 		g.checked(e, Call(rt.Fn(lf.Routine), g.slotAddr(out), C32(int32(len(e.Args)))))
 	default:
-		g.checked(e, Call(rt.Fn(lf.Routine), g.operands(e.Args)...))
+		g.checkedCall(e, rt.Fn(lf.Routine), g.operands(e.Args)...)
 	}
 	g.top = saved
 }

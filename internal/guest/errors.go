@@ -45,8 +45,9 @@ var (
 func (rt *Runtime) Raise(code int, v X) X { return Call(rt.RaiseImport, C32(int32(code)), v) }
 
 func init() {
-	// note_error_at(pos) records where an error was raised, unless a deeper site did.
-	define("note_error_at", []ValType{I32}, nil, func(rt *Runtime, f *Func) {
-		f.If(Eqz32(rt.ErrAt.Get()), func() { f.SetGlobal(rt.ErrAt, f.Param(0).Get()) }, nil)
+	// note_error records where the error in flight was raised (the site global), unless
+	// a deeper function did.
+	define("note_error", nil, nil, func(rt *Runtime, f *Func) {
+		f.If(Eqz32(rt.ErrAt.Get()), func() { f.SetGlobal(rt.ErrAt, rt.Site.Get()) }, nil)
 	})
 }

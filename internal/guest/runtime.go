@@ -29,8 +29,11 @@ type Runtime struct {
 	Abort, Refuel, HostCall, HostBatch, Step, Checkpoint, RaiseImport, Throw, CheckType, Helper *Func
 	// Globals (exported under these names, so that the host can read and set them).
 	SP, StackLimit, HP, HeapEnd, HeapLimit, Fuel, ErrValue, ErrAt GlobalRef
-	funcs                                                         map[string]*Func
-	Data                                                          *Static
+	// Site is the position (an index into the module's table of positions) of the call
+	// that compiled code is making: where an error raised now comes from.
+	Site  GlobalRef
+	funcs map[string]*Func
+	Data  *Static
 	// fuelLocals holds, for each function that charges fuel, the local of its test.
 	fuelLocals map[*Func]Local
 	// The empty collections, static objects every module has.
@@ -90,6 +93,7 @@ func New() *Runtime {
 	rt.Fuel = rt.exportGlobal(GlobalFuel, I64, 0)
 	rt.ErrValue = rt.exportGlobal(GlobalErr, I64, 0)
 	rt.ErrAt = rt.exportGlobal(GlobalErrAt, I32, 0)
+	rt.Site = m.AddGlobal(I32, true, 0)
 	rt.Data = newData()
 	emptyNode := rt.Data.Object(layout.TypeVNode, nil, nil)
 	rt.EmptyList = rt.Data.Object(layout.TypeList, []uint64{0}, []uint64{layout.Nil, layout.Nil})

@@ -260,7 +260,7 @@ func (f *Func) If(cond X, then func(), els func()) {
 		els()
 	}
 	f.depth--
-	f.op(opEnd)
+	f.end()
 }
 
 // IfX is an if-expression with results of the given types.
@@ -274,7 +274,7 @@ func IfX(results []ValType, cond X, then, els func(f *Func)) X {
 		f.op(opElse)
 		els(f)
 		f.depth--
-		f.op(opEnd)
+		f.end()
 	}
 }
 

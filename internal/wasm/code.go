@@ -2,7 +2,6 @@ package wasm
 
 import (
 	"bytes"
-	"fmt"
 	"math"
 )
 
@@ -16,6 +15,27 @@ type Func struct {
 	body      bytes.Buffer
 	depth     int // open blocks, for relative branch depths
 	module    *Module
+	anchors   []Local // re-assigned to themselves after every end (see Anchor)
+}
+
+// Anchor makes the builder re-assign l to itself after the end of every block, loop
+// and if, where control flow from several paths meets.
+//
+// This is for wazero's compiler, which checks each memory access against the memory's
+// bounds unless the same address value (by SSA name) was checked as far already on
+// every path. Where paths meet, reads of a local after the first get a new SSA name (an
+// alias of the old one), so a frame pointer that never changes would be checked again
+// after every if. Assigning it to itself there keeps one name for the whole function:
+// the first access to the frame's last slot then covers every frame access.
+func (f *Func) Anchor(l Local) { f.anchors = append(f.anchors, l) }
+
+// end closes a block, loop or if.
+func (f *Func) end() {
+	f.op(opEnd)
+	for _, l := range f.anchors {
+		f.opU32(opLocalGet, l.Index)
+		f.opU32(opLocalSet, l.Index)
+	}
 }
 
 // Local is a parameter or local variable.
@@ -57,12 +77,9 @@ func (f *Func) NewLocal(t ValType) Local {
 	return Local{uint32(len(f.Type.Params) + len(f.locals) - 1), t}
 }
 
-func (f *Func) encodeBody() ([]byte, error) {
-	if f.depth != 0 {
-		return nil, fmt.Errorf("%d blocks left open", f.depth)
-	}
-	var b bytes.Buffer
-	// Locals, run-length encoded by type.
+// encodeLocals writes the declarations of the function's locals, run-length encoded by
+// type.
+func (f *Func) encodeLocals(b *bytes.Buffer) {
 	var runs []struct {
 		n uint32
 		t ValType
@@ -77,14 +94,11 @@ func (f *Func) encodeBody() ([]byte, error) {
 			}{1, t})
 		}
 	}
-	writeU32(&b, uint32(len(runs)))
+	writeU32(b, uint32(len(runs)))
 	for _, r := range runs {
-		writeU32(&b, r.n)
+		writeU32(b, r.n)
 		b.WriteByte(byte(r.t))
 	}
-	b.Write(f.body.Bytes())
-	b.WriteByte(0x0b)
-	return b.Bytes(), nil
 }
 
 // Raw emission, used by the builder.
@@ -227,10 +241,11 @@ func f64bits(v float64) uint64 { return math.Float64bits(v) }
 // Prepend runs emit to write code before everything written so far: a prologue whose
 // constants (such as the frame size) are only known once the body is written.
 func (f *Func) Prepend(emit func()) {
-	body := append([]byte(nil), f.body.Bytes()...)
-	f.body.Reset()
+	body := f.body
+	f.body = bytes.Buffer{}
+	f.body.Grow(body.Len() + 256)
 	emit()
-	f.body.Write(body)
+	f.body.Write(body.Bytes())
 }
 
 // BlockX is a block with results: body leaves them, or branches to exit with them.
@@ -250,5 +265,5 @@ func (f *Func) structured(op byte, results []ValType, body func(Label)) {
 	f.depth++
 	body(Label{f.depth})
 	f.depth--
-	f.op(opEnd)
+	f.end()
 }

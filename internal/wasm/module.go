@@ -238,14 +238,24 @@ func (m *Module) Encode() ([]byte, error) {
 		section(12, b.Bytes()) // data count, for bulk memory validation
 	}
 	b.Reset()
-	writeU32(&b, uint32(len(m.Funcs)))
+	size := 0
 	for _, f := range m.Funcs {
-		body, err := f.encodeBody()
-		if err != nil {
-			return nil, fmt.Errorf("wasm: function %s: %w", f.Name, err)
+		size += f.body.Len() + 16
+	}
+	b.Grow(size)
+	out.Grow(size + 16)
+	writeU32(&b, uint32(len(m.Funcs)))
+	var locals bytes.Buffer
+	for _, f := range m.Funcs {
+		if f.depth != 0 {
+			return nil, fmt.Errorf("wasm: function %s: %d blocks left open", f.Name, f.depth)
 		}
-		writeU32(&b, uint32(len(body)))
-		b.Write(body)
+		locals.Reset()
+		f.encodeLocals(&locals)
+		writeU32(&b, uint32(locals.Len()+f.body.Len()+1))
+		b.Write(locals.Bytes())
+		b.Write(f.body.Bytes())
+		b.WriteByte(opEnd)
 	}
 	section(10, b.Bytes())
 	if len(m.Datas) > 0 {
