@@ -9,7 +9,7 @@ import (
 )
 
 var arithFns = []*value.Builtin{
-	fn("+", 0, variadic, foldNum("+", value.Int(0), add)),
+	fn("+", 0, variadic, sum),
 	fn("*", 0, variadic, foldNum("*", value.Int(1), mul)),
 	fn("-", 1, variadic, unaryOrFold("-", sub)),
 	fn("/", 1, variadic, unaryOrFold("/", div)),
@@ -252,6 +252,28 @@ func foldNum(fn string, unit Value, op numOp) fnImpl {
 		}
 		return acc, nil
 	}
+}
+
+// sum is +: (+) is 0, (+ x) is x (a number), and more arguments fold from the first, as
+// in Clojure: folding from 0 would turn (+ -0.0 -0.0) into 0.0.
+func sum(_ Caller, args []Value) (Value, error) {
+	switch len(args) {
+	case 0:
+		return value.Int(0), nil
+	case 1:
+		if f, ok := args[0].(value.Float); ok {
+			return f, nil
+		}
+		return add.apply("+", value.Int(0), args[0])
+	}
+	acc := args[0]
+	for _, a := range args[1:] {
+		var err error
+		if acc, err = add.apply("+", acc, a); err != nil {
+			return nil, err
+		}
+	}
+	return acc, nil
 }
 
 // unaryOrFold is - and /: with one argument they negate or invert it.

@@ -126,10 +126,20 @@ func init() {
 		})
 	})
 
-	// (+) is 0 and (*) 1; each folds from there, so (+ -0.0) is 0.0 as in stdlib.
+	// (+) is 0; (+ x) is x, a number; more arguments fold from the first, as Clojure
+	// does: folding from 0 would turn (+ -0.0 -0.0) into 0.0.
 	define("lib_add", vs.Params, vs.Results, func(rt *Runtime, f *Func) {
-		lnFold(rt, f, Fixnum(0), 0, "lib_num_add2")
+		args, argc := f.Param(0), f.Param(1)
+		x := f.NewLocal(I64)
+		f.If(Eqz32(argc.Get()), func() { f.Return(Fixnum(0)) }, nil)
+		f.If(Eq32(argc.Get(), C32(1)), func() {
+			f.Set(x, Load64(args.Get(), 0))
+			f.If(Eq32(Call(rt.Fn("num_kind"), x.Get()), C32(2)), func() { f.Return(x.Get()) }, nil)
+			f.Return(Call(rt.Fn("lib_num_add2"), Fixnum(0), x.Get()))
+		}, nil)
+		lnFold(rt, f, Load64(args.Get(), 0), 1, "lib_num_add2")
 	})
+	// (*) is 1 and folds from there: 1 * x is x exactly, -0.0 included.
 	define("lib_mul", vs.Params, vs.Results, func(rt *Runtime, f *Func) {
 		lnFold(rt, f, Fixnum(1), 0, "num_mul")
 	})

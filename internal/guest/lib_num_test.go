@@ -209,7 +209,8 @@ func TestNumTable(t *testing.T) {
 	}{
 		{"+", numV(), "0"},
 		{"+", numV(numI(1)), "1"},
-		{"+", numV(numF(negZero)), "0.0"},
+		{"+", numV(numF(negZero)), "-0.0"},
+		{"+", numV(numF(negZero), numF(negZero)), "-0.0"},
 		{"+", numV(numI(1), numI(2), numI(3)), "6"},
 		{"+", numV(numI(numFixMax), numI(1)), "4611686018427387904"},
 		{"+", numV(numI(numFixMax+1), numI(-1)), "4611686018427387903"},
