@@ -35,12 +35,18 @@ type SQLite struct {
 	key  ed25519.PrivateKey
 	path string
 
+	checkpoint   chan struct{} // asks for a checkpoint; closed by Close
+	checkpointed chan struct{} // closed when the checkpointer has stopped
+	closeOnce    sync.Once
+
 	// The last segment this handle committed: when it is still the last one in the
 	// file (no other process appended since), a commit links to it without reading it.
-	mu        sync.Mutex
-	lastFirst int64
-	lastSeq   int64
-	lastHash  [32]byte
+	// sinceCheckpoint counts the bytes committed since a checkpoint was asked for.
+	mu              sync.Mutex
+	sinceCheckpoint int
+	lastFirst       int64
+	lastSeq         int64
+	lastHash        [32]byte
 }
 
 // migrations bring the schema from version i to i+1. Append only: a released
@@ -79,18 +85,35 @@ func Open(dir string) (*SQLite, error) {
 	path := filepath.Join(dir, FileName)
 	// Transactions begin IMMEDIATE: a commit takes the write lock before it reads the
 	// chain's last hash, so that no other process can append in between.
+	// Checkpoints (copying the WAL into the database file) run on their own goroutine,
+	// not inside a commit that runs are waiting for (see checkpoints).
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_txlock=immediate" +
-		"&_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+		"&_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=wal_autocheckpoint(0)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
-	s := &SQLite{db: db, path: path}
+	s := &SQLite{db: db, path: path, checkpoint: make(chan struct{}, 1), checkpointed: make(chan struct{})}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
+	go s.checkpoints()
 	return s, nil
+}
+
+// checkpointEvery is how many bytes of segments are committed between two checkpoints.
+const checkpointEvery = 4 << 20
+
+// checkpoints copies the WAL into the database file when commits ask for it, beside
+// them: a checkpoint writes megabytes and syncs the database file, which inside a commit
+// would stall every run waiting for it. PASSIVE never blocks a writer; a checkpoint
+// that cannot finish (a reader holds an old snapshot) is taken up by the next one.
+func (s *SQLite) checkpoints() {
+	defer close(s.checkpointed)
+	for range s.checkpoint {
+		s.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+	}
 }
 
 func (s *SQLite) init() error {
@@ -226,6 +249,13 @@ func (s *SQLite) Commit(batch []*chain.Record, seal func(int64, [32]byte)) error
 	}
 	s.mu.Lock()
 	s.lastFirst, s.lastSeq, s.lastHash = first, last, batch[len(batch)-1].Hash
+	if s.sinceCheckpoint += len(seg); s.sinceCheckpoint >= checkpointEvery {
+		s.sinceCheckpoint = 0
+		select {
+		case s.checkpoint <- struct{}{}:
+		default: // one is under way
+		}
+	}
 	s.mu.Unlock()
 	return nil
 }
@@ -401,4 +431,15 @@ func (s *SQLite) runs(query string, args ...any) ([]Run, error) {
 	return out, rows.Err()
 }
 
-func (s *SQLite) Close() error { return s.db.Close() }
+// Close stops the checkpointer, copies what the WAL holds into the database file, and
+// closes the database. Closing twice does nothing more.
+func (s *SQLite) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.checkpoint)
+		<-s.checkpointed
+		s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		err = s.db.Close()
+	})
+	return err
+}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -208,5 +210,26 @@ func TestSQLiteNewerSchemaIsRefused(t *testing.T) {
 	db.Close()
 	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "schema version 99") {
 		t.Fatalf("opening a newer database: %v", err)
+	}
+}
+
+// Closing the store copies the WAL into the database file: what was committed is in the
+// file itself, and a reopened store verifies it.
+func TestSQLiteCloseCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendRun(t, chain.Open(s, s.Key()), "r", 20)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, FileName+"-wal")); err == nil && fi.Size() != 0 {
+		t.Fatalf("the WAL still holds %d bytes after Close", fi.Size())
+	}
+	s = openSQLite(t, dir)
+	if n, err := chain.Verify(s, s.Key().Public().(ed25519.PublicKey)); err != nil || n != 20 {
+		t.Fatalf("verified %d, %v", n, err)
 	}
 }
