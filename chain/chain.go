@@ -158,7 +158,9 @@ type Store interface {
 // and many runs share one commit (group commit: one fsync, one signature).
 //
 // Runs that take part register with Join and Leave. The committer waits, at most
-// CommitDelay, until every registered run is waiting in Sync before it commits: without
+// as long as the last commit took (between MinCommitDelay and MaxCommitDelay), until
+// every registered run is waiting in Sync before it commits: waiting never costs more
+// than a commit does, and gathers the runs a busy machine is slow to bring back. Without
 // that, a commit starts as soon as the first run appends, the others catch the next
 // one, and the runs split into small groups that each pay a whole fsync.
 type Chain struct {
@@ -176,10 +178,15 @@ type Chain struct {
 	waiting   int            // Syncs waiting for records not committed yet
 	targets   map[uint64]int // how many of them wait for each count of records
 	kick      chan struct{}
+	// lastCommit is how long the last commit took.
+	lastCommit time.Duration
 }
 
-// CommitDelay is the longest a commit waits for the runs that have joined the chain.
-const CommitDelay = 2 * time.Millisecond
+// The bounds of how long a commit waits for the runs that have joined the chain.
+const (
+	MinCommitDelay = 200 * time.Microsecond
+	MaxCommitDelay = 10 * time.Millisecond
+)
 
 // Open continues the chain in store, signing with key.
 func Open(store Store, key ed25519.PrivateKey) *Chain {
@@ -242,7 +249,7 @@ func (c *Chain) commit() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for len(c.pending) > 0 && c.err == nil {
-		deadline := time.Now().Add(CommitDelay)
+		deadline := time.Now().Add(min(max(c.lastCommit, MinCommitDelay), MaxCommitDelay))
 		for c.waiting < c.writers {
 			left := time.Until(deadline)
 			if left <= 0 {
@@ -264,11 +271,13 @@ func (c *Chain) commit() {
 		actions := c.pending
 		c.pending = make([]*Action, 0, cap(actions))
 		c.mu.Unlock()
+		began := time.Now()
 		batch, err := encode(actions)
 		if err == nil {
 			err = c.store.Commit(batch, func(lastSeq int64, lastHash [32]byte) { c.seal(batch, lastSeq, lastHash) })
 		}
 		c.mu.Lock()
+		c.lastCommit = time.Since(began)
 		if err != nil {
 			c.err = fmt.Errorf("causal chain: %w", err)
 		} else {
