@@ -21,6 +21,9 @@ type Request struct {
 	StepPath   []string   // names of the enclosing steps, outermost first
 	Seq        int        // 1 for the run's first host call, then 2, 3, ...
 	Options    *value.Map // from the call's metadata (:timeout-ms, :idempotency-key), or nil
+	// RunID is the run that makes the call, set by whatever runs it (the orchestrator);
+	// "" leaves it to the host (Local.RunID).
+	RunID string
 }
 
 // Outcome is the result of one call of a batch.
@@ -146,7 +149,11 @@ func (h *Local) Call(ctx context.Context, req *Request) (value.Value, error) {
 	var err error
 	switch {
 	case provided:
-		v, err = p(ctx, Call{Request: req, RunID: h.RunID, IdempotencyKey: IdempotencyKey(h.RunID, req)})
+		run := req.RunID
+		if run == "" {
+			run = h.RunID
+		}
+		v, err = p(ctx, Call{Request: req, RunID: run, IdempotencyKey: IdempotencyKey(run, req)})
 	case ok:
 		v, err = c(ctx, req.Args)
 	default:

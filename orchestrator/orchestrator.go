@@ -106,6 +106,11 @@ func (o *Orchestrator) Run(ctx context.Context, plan Plan, opts RunOptions) (val
 	if opts.Env == nil {
 		opts.Env = value.EmptyMap
 	}
+	unlock, err := o.store.Lock(opts.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	start := time.Now()
 	if err := o.store.CreateRun(store.Run{ID: opts.ID, Plan: plan.Name, Status: store.Running, Started: start}); err != nil {
 		return nil, err
@@ -113,13 +118,23 @@ func (o *Orchestrator) Run(ctx context.Context, plan Plan, opts RunOptions) (val
 	r := &run{o: o, id: opts.ID, state: policy.NewRunState(opts.ID)}
 	o.chain.Join()
 	defer o.chain.Leave()
-	// Committed with the run's first result: nothing has happened before that.
-	started := mapOf("plan", value.String(plan.Name), "env", opts.Env, "engine", value.String(plan.Prepared.Engine()))
+	// What a resume needs to run the plan again: the module itself, the environment and
+	// the limits, made durable before the plan runs.
+	started := mapOf("plan", value.String(plan.Name), "env", opts.Env, "engine", value.String(plan.Prepared.Engine()),
+		"limits", mapOf("fuel", value.Int(opts.Fuel), "memory", value.Int(opts.Memory), "timeout-ms", value.Int(opts.Timeout.Milliseconds())))
 	if h, ok := plan.Prepared.ModuleHash(); ok {
 		started = started.Assoc(value.Keyword("module"), value.String(hex.EncodeToString(h[:])))
+		if err := o.store.PutModule(h, plan.Prepared.Binary()); err != nil {
+			return nil, r.finish(start, nil, err)
+		}
 	}
 	if _, err := r.record(0, chain.RunStarted, 0, started); err != nil {
 		return nil, r.finish(start, nil, err)
+	}
+	if o.chain.Durable() {
+		if err := o.chain.Sync(); err != nil {
+			return nil, r.finish(start, nil, err)
+		}
 	}
 	v, err := o.execute(ctx, r, plan, opts)
 	return v, r.finish(start, v, err)

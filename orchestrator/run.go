@@ -23,6 +23,7 @@ type run struct {
 	mu        sync.Mutex
 	index     int64      // of the last action recorded
 	steps     []openStep // the steps open now, innermost last
+	replay    *replay    // what a resumed run did before; nil for a new run
 	hostCalls int64      // calls decided, against :budgets :host-calls
 }
 
@@ -74,6 +75,10 @@ type call struct {
 }
 
 func (r *run) Call(ctx context.Context, req *host.Request) (value.Value, error) {
+	req.RunID = r.id
+	if rc := r.recorded(req); rc != nil {
+		return r.replayCall(ctx, req, rc)
+	}
 	c, err := r.admit(req)
 	if err != nil {
 		return nil, err
@@ -90,6 +95,11 @@ func (r *run) Batch(ctx context.Context, reqs []*host.Request) []host.Outcome {
 	calls := make([]*call, len(reqs))
 	var wg sync.WaitGroup
 	for i, req := range reqs {
+		req.RunID = r.id
+		if rc := r.recorded(req); rc != nil {
+			out[i].Value, out[i].Err = r.replayCall(ctx, req, rc)
+			continue
+		}
 		var err error
 		if calls[i], err = r.admit(req); err != nil {
 			calls[i], out[i].Err = nil, err
@@ -117,6 +127,14 @@ func (r *run) Batch(ctx context.Context, reqs []*host.Request) []host.Outcome {
 		}
 	}
 	return out
+}
+
+// recorded is what a resumed run recorded of this call before, or nil.
+func (r *run) recorded(req *host.Request) *recordedCall {
+	if r.replay == nil {
+		return nil
+	}
+	return r.replay.calls[req.Seq]
 }
 
 // admit records the request and the kernel's decision on it; it returns the call's
@@ -231,6 +249,9 @@ func (r *run) result(c *call, v value.Value, callErr error, sync bool) (value.Va
 }
 
 func (r *run) Step(ctx context.Context, ev host.StepEvent) error {
+	if replayed, err := r.replayStep(ev); replayed {
+		return err
+	}
 	path := make([]value.Value, len(ev.Path))
 	for i, s := range ev.Path {
 		path[i] = value.String(s)

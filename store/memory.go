@@ -12,9 +12,11 @@ import (
 // Memory is a Store that lives as long as the process.
 type Memory struct {
 	chain.Memory
-	key  ed25519.PrivateKey
-	mu   sync.Mutex
-	runs map[string]Run
+	key     ed25519.PrivateKey
+	mu      sync.Mutex
+	runs    map[string]Run
+	modules map[[32]byte][]byte
+	locked  map[string]bool
 }
 
 // NewMemory makes an empty store with a fresh key.
@@ -23,7 +25,7 @@ func NewMemory() *Memory {
 	if err != nil {
 		panic(err) // the system's randomness failed: nothing can be signed
 	}
-	return &Memory{key: key, runs: map[string]Run{}}
+	return &Memory{key: key, runs: map[string]Run{}, modules: map[[32]byte][]byte{}, locked: map[string]bool{}}
 }
 
 func (m *Memory) Key() ed25519.PrivateKey { return m.key }
@@ -77,3 +79,33 @@ func (m *Memory) Runs() ([]Run, error) {
 }
 
 func (m *Memory) Close() error { return nil }
+
+func (m *Memory) PutModule(hash [32]byte, binary []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.modules[hash] = binary
+	return nil
+}
+
+func (m *Memory) Module(hash [32]byte) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if b, ok := m.modules[hash]; ok {
+		return b, nil
+	}
+	return nil, ErrNoModule
+}
+
+func (m *Memory) Lock(id string) (func(), error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.locked[id] {
+		return nil, runError(id, ErrRunLocked)
+	}
+	m.locked[id] = true
+	return func() {
+		m.mu.Lock()
+		delete(m.locked, id)
+		m.mu.Unlock()
+	}, nil
+}

@@ -2,8 +2,10 @@ package store
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -74,6 +76,10 @@ var migrations = []string{
 	CREATE TABLE keys (
 		name    TEXT PRIMARY KEY,
 		private BLOB NOT NULL
+	);`,
+	`CREATE TABLE modules (
+		hash   BLOB PRIMARY KEY, -- sha256 of binary
+		binary BLOB NOT NULL
 	);`,
 }
 
@@ -453,4 +459,34 @@ func (s *SQLite) Close() error {
 		err = errors.Join(s.runsDB.Close(), s.db.Close())
 	})
 	return err
+}
+
+// PutModule is written like the runs table, without its own fsync: the run's first
+// synced commit makes it durable.
+func (s *SQLite) PutModule(hash [32]byte, binary []byte) error {
+	_, err := s.runsDB.Exec(`INSERT OR IGNORE INTO modules (hash, binary) VALUES (?, ?)`, hash[:], binary)
+	return err
+}
+
+func (s *SQLite) Module(hash [32]byte) ([]byte, error) {
+	var b []byte
+	err := s.db.QueryRow(`SELECT binary FROM modules WHERE hash = ?`, hash[:]).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoModule
+	}
+	return b, err
+}
+
+// Lock takes an exclusive lock on a file of the run under the store's locks directory.
+func (s *SQLite) Lock(id string) (func(), error) {
+	dir := filepath.Join(filepath.Dir(s.path), "locks")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	name := sha256.Sum256([]byte(id)) // any run id makes a valid file name
+	unlock, err := lockFile(filepath.Join(dir, hex.EncodeToString(name[:16])+".lock"))
+	if errors.Is(err, errLocked) {
+		return nil, runError(id, ErrRunLocked)
+	}
+	return unlock, err
 }

@@ -26,6 +26,13 @@ type Store interface {
 	Run(id string) (Run, error)
 	// Runs lists the runs in the order they started.
 	Runs() ([]Run, error)
+	// PutModule keeps a plan's module by its hash, so that a run can be resumed with the
+	// very module it started with; Module returns it, or ErrNoModule.
+	PutModule(hash [32]byte, binary []byte) error
+	Module(hash [32]byte) ([]byte, error)
+	// Lock makes this process the only one running the run (another process's lock is
+	// ErrRunLocked); a process that dies, even killed, releases its locks.
+	Lock(id string) (unlock func(), err error)
 	Close() error
 }
 
@@ -53,6 +60,8 @@ const (
 var (
 	ErrRunExists = errors.New("a run with this id exists already")
 	ErrNoRun     = errors.New("no such run")
+	ErrNoModule  = errors.New("no such module in the store")
+	ErrRunLocked = errors.New("the run is being run by another process")
 )
 
 func runError(id string, err error) error { return fmt.Errorf("run %s: %w", id, err) }

@@ -233,3 +233,48 @@ func TestSQLiteCloseCheckpoints(t *testing.T) {
 		t.Fatalf("verified %d, %v", n, err)
 	}
 }
+
+// Modules are kept by hash, and a run can be locked by one holder at a time, on both
+// engines; the SQLite store's locks hold across handles (processes).
+func TestModulesAndLocks(t *testing.T) {
+	dir := t.TempDir()
+	for name, s := range map[string]Store{"memory": NewMemory(), "sqlite": openSQLite(t, dir)} {
+		t.Run(name, func(t *testing.T) {
+			h := [32]byte{1, 2, 3}
+			if _, err := s.Module(h); !errors.Is(err, ErrNoModule) {
+				t.Fatalf("an unknown module: %v", err)
+			}
+			if err := s.PutModule(h, []byte("\x00asm")); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.PutModule(h, []byte("\x00asm")); err != nil {
+				t.Fatalf("putting a module twice: %v", err)
+			}
+			if b, err := s.Module(h); err != nil || string(b) != "\x00asm" {
+				t.Fatalf("module: %q, %v", b, err)
+			}
+			unlock, err := s.Lock("r1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Lock("r1"); !errors.Is(err, ErrRunLocked) {
+				t.Fatalf("a second lock: %v", err)
+			}
+			unlock()
+			unlock2, err := s.Lock("r1")
+			if err != nil {
+				t.Fatalf("locking again after unlock: %v", err)
+			}
+			unlock2()
+		})
+	}
+	a, b := openSQLite(t, dir), openSQLite(t, dir)
+	unlock, err := a.Lock("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if _, err := b.Lock("x"); !errors.Is(err, ErrRunLocked) {
+		t.Fatalf("another handle's lock: %v", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +65,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.AddCommand(compileCommand(stdin, stderr, &status))
 	root.AddCommand(chainCommand(stdout, stderr, &status))
 	root.AddCommand(runsCommand(stdout, stderr, &status))
+	root.AddCommand(resumeCommand(stdout, stderr, &status))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
 	if err := root.Execute(); err != nil {
 		fmt.Fprintf(stderr, "%s\n", err)
@@ -164,35 +166,96 @@ func runPlan(ctx context.Context, f runFlags, args []string, stdin io.Reader, st
 	if err != nil {
 		return report(stderr, err)
 	}
-	st, err := store.Open(f.store)
+	runID := f.runID
+	if runID == "" {
+		runID = orchestrator.NewRunID()
+	}
+	return orchestrate(ctx, f.store, kernel, caps, stdout, stderr, func(o *orchestrator.Orchestrator) (value.Value, error) {
+		v, err := o.Run(ctx, orchestrator.Plan{Name: file, Prepared: plan}, orchestrator.RunOptions{
+			ID: runID, Env: env, Fuel: f.fuel, Memory: memory, Timeout: f.timeout,
+		})
+		if errors.Is(err, store.ErrRunExists) {
+			return nil, usagef("run %s exists already: choose another --run-id (or resume it)", runID)
+		}
+		return v, err
+	})
+}
+
+// orchestrate opens the store, serves the configured capabilities and runs f with an
+// orchestrator over them; it prints the value or reports the error as run does.
+func orchestrate(ctx context.Context, dir string, kernel *policy.Kernel, caps []policy.CapabilitySpec, stdout, stderr io.Writer,
+	f func(*orchestrator.Orchestrator) (value.Value, error)) int {
+	st, err := store.Open(dir)
 	if err != nil {
 		return report(stderr, err)
 	}
 	defer st.Close()
 	local := host.NewLocal(stderr)
+	if err := serve(local, caps, stderr); err != nil {
+		return report(stderr, err)
+	}
 	o, err := orchestrator.New(orchestrator.Config{Store: st, Kernel: kernel, Registry: local})
 	if err != nil {
 		return report(stderr, err)
 	}
-	runID := f.runID
-	if runID == "" {
-		runID = orchestrator.NewRunID()
-	}
-	local.RunID = runID
-	if err := serve(local, caps, stderr); err != nil {
-		return report(stderr, err)
-	}
-	v, err := o.Run(ctx, orchestrator.Plan{Name: file, Prepared: plan}, orchestrator.RunOptions{
-		ID: runID, Env: env, Fuel: f.fuel, Memory: memory, Timeout: f.timeout,
-	})
-	if errors.Is(err, store.ErrRunExists) {
-		return report(stderr, usagef("run %s exists already: choose another --run-id (or resume it)", runID))
+	v, err := f(o)
+	if errors.Is(err, store.ErrRunLocked) {
+		return report(stderr, usagef("%v", err))
 	}
 	if err != nil {
 		return report(stderr, err)
 	}
 	fmt.Fprintln(stdout, value.Print(v))
 	return exitOK
+}
+
+func resumeCommand(stdout, stderr io.Writer, status *int) *cobra.Command {
+	var config string
+	cmd := &cobra.Command{
+		Use:   "resume RUN-ID",
+		Short: "Continue a run that stopped before it ended",
+		Long: `Continue a run whose process stopped (killed, or the machine went down): the plan
+runs again in the module it started with, and every host call whose result is on the
+causal chain is answered from the chain without running again; the first call without a
+result runs live, with the same idempotency key. A run that ended prints its recorded
+value (or error) and exits with its recorded status. Output and exit statuses are those
+of run.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("resume needs one RUN-ID")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, _ := cmd.Flags().GetString("store")
+			*status = resumeRun(cmd.Context(), dir, config, args[0], stdout, stderr)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&config, "config", "", "capabilities and policy file")
+	return cmd
+}
+
+func resumeRun(ctx context.Context, dir, config, id string, stdout, stderr io.Writer) int {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
+		return report(stderr, usagef("no store in %s: no run to resume", dir))
+	}
+	kernel, caps, err := loadPolicy(config)
+	if err != nil {
+		return report(stderr, err)
+	}
+	return orchestrate(ctx, dir, kernel, caps, stdout, stderr, func(o *orchestrator.Orchestrator) (value.Value, error) {
+		v, err := o.Resume(ctx, id)
+		if errors.Is(err, store.ErrNoRun) {
+			return nil, usagef("no run %s in this store", id)
+		}
+		return v, err
+	})
 }
 
 func readSource(f runFlags, args []string, stdin io.Reader) (file, src string, err error) {

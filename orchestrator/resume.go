@@ -1,0 +1,314 @@
+package orchestrator
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rtfsvm/rtfsvm"
+	"github.com/rtfsvm/rtfsvm/chain"
+	"github.com/rtfsvm/rtfsvm/host"
+	"github.com/rtfsvm/rtfsvm/policy"
+	"github.com/rtfsvm/rtfsvm/store"
+	"github.com/rtfsvm/rtfsvm/value"
+)
+
+// DivergenceError stops a resumed run whose plan no longer does what was recorded: it
+// made a different request, or went through different steps, than the run did before
+// (the plan, its module or its environment changed). The run stays as it was.
+type DivergenceError struct {
+	Run    string
+	Seq    int      // the host call, from 1; 0 for a step
+	Step   []string // the steps around it
+	Reason string
+}
+
+func (e *DivergenceError) Error() string {
+	where := "a step"
+	if e.Seq > 0 {
+		where = fmt.Sprintf("host call %d", e.Seq)
+	}
+	if len(e.Step) > 0 {
+		where += " in step " + strings.Join(e.Step, " / ")
+	}
+	return fmt.Sprintf("run %s diverged at %s: %s", e.Run, where, e.Reason)
+}
+
+// Resume continues a run that stopped before it ended (its process was killed, or the
+// machine stopped): the plan runs again from the start, in the module and with the
+// environment and limits it started with, and every host call whose result is on the
+// chain is answered from the chain without running the capability; the first one
+// without a result runs live (again, with the same idempotency key, if it had
+// started). A run that ended is not run again: its recorded value or error is returned.
+func (o *Orchestrator) Resume(ctx context.Context, id string) (value.Value, error) {
+	return o.ResumeWith(ctx, id, nil)
+}
+
+// ResumeWith is Resume with another plan than the one the run started with (a plan
+// fixed after a crash, or compiled by a newer rtfsvm): the calls it makes must be those
+// recorded, byte for byte, or it stops with a *DivergenceError.
+func (o *Orchestrator) ResumeWith(ctx context.Context, id string, with *Plan) (value.Value, error) {
+	unlock, err := o.store.Lock(id)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	rec, err := o.store.Run(id)
+	if err != nil {
+		return nil, err
+	}
+	acts, err := chain.Actions(o.store, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(acts) == 0 || acts[0].Kind != chain.RunStarted {
+		return nil, fmt.Errorf("run %s: its start is not on the chain: run it again with rtfsvm run", id)
+	}
+	if last := acts[len(acts)-1]; last.Kind == chain.RunCompleted || last.Kind == chain.RunFailed {
+		if rec.Status == store.Running { // the process stopped between the two records
+			result, _ := value.Encode(nil, last.Data)
+			status := store.Completed
+			if last.Kind == chain.RunFailed {
+				status = store.Failed
+			}
+			if err := o.store.FinishRun(id, status, result, last.Time); err != nil {
+				return nil, err
+			}
+		}
+		return FromOutcome(last.Data)
+	}
+	if rec.Status != store.Running {
+		return FromOutcome(decodeOutcome(rec.Result))
+	}
+	started := acts[0]
+	plan, opts, err := o.restart(ctx, started, with != nil)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", id, err)
+	}
+	if with != nil {
+		plan = *with
+	}
+	opts.ID = id
+	r := &run{o: o, id: id}
+	r.replay = newReplay(acts)
+	r.index = acts[len(acts)-1].Index
+	for _, a := range acts {
+		r.index = max(r.index, a.Index)
+	}
+	r.state = policy.NewRunStateFrom(id, r.replay.counts)
+	r.hostCalls = int64(len(r.replay.calls))
+	o.chain.Join()
+	defer o.chain.Leave()
+	v, err := o.execute(ctx, r, plan, opts)
+	var diverged *DivergenceError
+	if errors.As(err, &diverged) {
+		return nil, err // nothing is recorded: the run can be resumed by the plan it was
+	}
+	return v, r.finish(started.Time, v, err)
+}
+
+// restart reads what the run-started action recorded: the module (from the store, by
+// its hash), the environment and the limits.
+func (o *Orchestrator) restart(ctx context.Context, started *chain.Action, noModule bool) (Plan, RunOptions, error) {
+	field := func(m value.Value, k string) value.Value {
+		if mm, ok := m.(*value.Map); ok {
+			v, _ := mm.Get(value.Keyword(k))
+			return v
+		}
+		return nil
+	}
+	name, _ := field(started.Data, "plan").(value.String)
+	env, _ := field(started.Data, "env").(*value.Map)
+	limits := field(started.Data, "limits")
+	opts := RunOptions{Env: env}
+	if n, ok := field(limits, "fuel").(value.Int); ok {
+		opts.Fuel = int64(n)
+	}
+	if n, ok := field(limits, "memory").(value.Int); ok {
+		opts.Memory = int64(n)
+	}
+	if n, ok := field(limits, "timeout-ms").(value.Int); ok {
+		opts.Timeout = time.Duration(n) * time.Millisecond
+	}
+	if noModule {
+		return Plan{Name: string(name)}, opts, nil
+	}
+	module, _ := field(started.Data, "module").(value.String)
+	if module == "" {
+		return Plan{}, RunOptions{}, errors.New("it did not run on the wasm engine: only MicroVM runs can be resumed")
+	}
+	var hash [32]byte
+	if b, err := hex.DecodeString(string(module)); err != nil || len(b) != 32 {
+		return Plan{}, RunOptions{}, fmt.Errorf("its module hash %q is damaged", module)
+	} else {
+		copy(hash[:], b)
+	}
+	bin, err := o.store.Module(hash)
+	if err != nil {
+		return Plan{}, RunOptions{}, err
+	}
+	p, err := rtfsvm.LoadWasm(ctx, bin)
+	if err != nil {
+		return Plan{}, RunOptions{}, err
+	}
+	return Plan{Name: string(name), Prepared: p}, opts, nil
+}
+
+// FromOutcome is the value or error that an outcome recorded by Outcome stands for.
+func FromOutcome(outcome value.Value) (value.Value, error) {
+	m, ok := outcome.(*value.Map)
+	if !ok {
+		return nil, fmt.Errorf("the recorded outcome %s is damaged", value.Print(orNil(outcome)))
+	}
+	if v, ok := m.Get(value.Keyword("value")); ok {
+		return v, nil
+	}
+	em, _ := m.Get(value.Keyword("error"))
+	e, ok := value.ErrorFromValue(em)
+	if !ok {
+		return nil, fmt.Errorf("the recorded outcome %s is damaged", value.Print(outcome))
+	}
+	switch {
+	case strings.HasPrefix(string(e.ErrKind), "limit/"):
+		return nil, &value.LimitError{Limit: e.ErrKind}
+	case e.ErrKind == "error/host":
+		return nil, errors.New(e.Message)
+	}
+	return nil, e
+}
+
+func decodeOutcome(b []byte) value.Value {
+	v, err := value.Decode(b)
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
+func orNil(v value.Value) value.Value {
+	if v == nil {
+		return value.Nil
+	}
+	return v
+}
+
+// replay is what a resumed run knows of what it did before: its host calls by sequence
+// number, and its step actions in order.
+type replay struct {
+	calls  map[int]*recordedCall
+	steps  []*chain.Action
+	next   int         // step actions replayed so far
+	counts map[int]int // rule index -> calls it let through, for :max-calls
+}
+
+type recordedCall struct {
+	request, decision, result *chain.Action
+}
+
+func newReplay(acts []*chain.Action) *replay {
+	rp := &replay{calls: map[int]*recordedCall{}, counts: map[int]int{}}
+	byIndex := map[int64]*recordedCall{}
+	for _, a := range acts {
+		switch a.Kind {
+		case chain.CapabilityRequested:
+			if seq, ok := mapField(a.Data, "seq").(value.Int); ok {
+				rc := &recordedCall{request: a}
+				rp.calls[int(seq)] = rc
+				byIndex[a.Index] = rc
+			}
+		case chain.PolicyDecision:
+			if rc := byIndex[a.Parent]; rc != nil {
+				rc.decision = a
+				effect := mapField(a.Data, "effect")
+				if rule, ok := mapField(a.Data, "rule").(value.Int); ok && effect != value.Keyword("deny") {
+					rp.counts[int(rule)-1]++
+				}
+			}
+		case chain.CapabilityResult:
+			if rc := byIndex[a.Parent]; rc != nil {
+				rc.result = a
+			}
+		case chain.StepStarted, chain.StepCompleted, chain.StepFailed:
+			rp.steps = append(rp.steps, a)
+		}
+	}
+	return rp
+}
+
+func mapField(v value.Value, k string) value.Value {
+	if m, ok := v.(*value.Map); ok {
+		x, _ := m.Get(value.Keyword(k))
+		return x
+	}
+	return nil
+}
+
+// replayCall answers a host call of a resumed run that the run had made before.
+func (r *run) replayCall(ctx context.Context, req *host.Request, rc *recordedCall) (value.Value, error) {
+	now, err := req.EncodeMessage(r.id)
+	if err != nil {
+		return nil, err
+	}
+	if was, _ := value.Encode(nil, rc.request.Data); !bytes.Equal(now, was) {
+		return nil, &DivergenceError{Run: r.id, Seq: req.Seq, Step: req.StepPath,
+			Reason: fmt.Sprintf("the run requested %s, and now requests %s", value.Print(rc.request.Data), value.Print(req.Message(r.id)))}
+	}
+	if rc.result != nil {
+		return FromOutcome(rc.result.Data)
+	}
+	c := &call{req: req}
+	c.requested.Index = rc.request.Index
+	if rc.decision == nil { // the process stopped before the decision was recorded
+		d, refusal := r.decide(req)
+		c.dec = decision(d)
+		c.decided = chain.Action{Parent: rc.request.Index, Kind: chain.PolicyDecision, Encoder: &c.dec}
+		if _, err := r.append(&c.decided); err != nil {
+			return nil, err
+		}
+		if refusal != nil {
+			return nil, refusal
+		}
+	} else if effect := mapField(rc.decision.Data, "effect"); effect != value.Keyword("allow") {
+		reason, _ := mapField(rc.decision.Data, "reason").(value.String)
+		return nil, denied(req, string(reason))
+	}
+	// Allowed, and started, but its result was never recorded: it runs again, with the
+	// same idempotency key.
+	c.start = time.Now()
+	v, err := r.o.registry.Call(ctx, req)
+	return r.result(c, v, err, true)
+}
+
+// replayStep follows a step event of a resumed run through the steps it recorded; it
+// reports false once the run has gone past them.
+func (r *run) replayStep(ev host.StepEvent) (bool, error) {
+	rp := r.replay
+	if rp == nil || rp.next >= len(rp.steps) {
+		return false, nil
+	}
+	a := rp.steps[rp.next]
+	rp.next++
+	want := map[host.Phase]chain.Kind{host.StepStarted: chain.StepStarted, host.StepCompleted: chain.StepCompleted, host.StepFailed: chain.StepFailed}[ev.Phase]
+	var path []string
+	if p, ok := mapField(a.Data, "path").(*value.Vector); ok {
+		for _, s := range p.Slice() {
+			path = append(path, value.Str(s))
+		}
+	}
+	if a.Kind != want || strings.Join(path, "\x00") != strings.Join(ev.Path, "\x00") {
+		return true, &DivergenceError{Run: r.id, Step: ev.Path,
+			Reason: fmt.Sprintf("the run recorded %s of %q here, and now reports %s of %q", a.Kind, path, want, ev.Path)}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ev.Phase == host.StepStarted {
+		r.steps = append(r.steps, openStep{a.Index, a.Time})
+	} else if n := len(r.steps); n > 0 {
+		r.steps = r.steps[:n-1]
+	}
+	return true, nil
+}

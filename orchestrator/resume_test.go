@@ -1,0 +1,124 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rtfsvm/rtfsvm/chain"
+	"github.com/rtfsvm/rtfsvm/host"
+	"github.com/rtfsvm/rtfsvm/store"
+	"github.com/rtfsvm/rtfsvm/value"
+)
+
+// dyingStore is a durable store whose process "dies" at its nth commit: that commit and
+// every later one fail, as if the machine stopped.
+type dyingStore struct {
+	*store.Memory
+	mu      sync.Mutex
+	commits int
+	dieAt   int
+}
+
+func (s *dyingStore) Durable() bool { return true }
+
+func (s *dyingStore) Commit(batch []*chain.Record, seal func(int64, [32]byte)) error {
+	s.mu.Lock()
+	s.commits++
+	dead := s.commits >= s.dieAt
+	s.mu.Unlock()
+	if dead {
+		return errors.New("the process died")
+	}
+	return s.Memory.Commit(batch, seal)
+}
+
+// effects is a capability that counts its executions by idempotency key.
+type effects struct {
+	mu   sync.Mutex
+	runs map[string]int
+}
+
+func (e *effects) provider(_ context.Context, c host.Call) (value.Value, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.runs[c.IdempotencyKey]++
+	return value.Int(c.Args[0].(value.Int) * 10), nil
+}
+
+const fiveCalls = `(step "work" (reduce + 0 (map (fn [i] (call :ccos.effect i)) [1 2 3 4 5])))`
+
+// A run whose process dies in the middle resumes where the chain says it was: every
+// call with a recorded result is answered from the chain; the call that was in flight
+// runs again with the same idempotency key; the value is the one an unbroken run gives,
+// and the chain verifies with nothing lost or repeated.
+func TestResumeAfterACrash(t *testing.T) {
+	for dieAt := 2; dieAt <= 6; dieAt++ {
+		mem := store.NewMemory()
+		fx := &effects{runs: map[string]int{}}
+		reg := host.NewLocal(nil)
+		reg.Provide("ccos.effect", fx.provider)
+		dying := &dyingStore{Memory: mem, dieAt: dieAt}
+		o1 := newOrchestrator(t, Config{Store: dying, Registry: reg})
+		if _, err := o1.Run(context.Background(), prepare(t, fiveCalls), RunOptions{ID: "r"}); err == nil || !strings.Contains(err.Error(), "died") {
+			t.Fatalf("die at commit %d: the run did not stop: %v", dieAt, err)
+		}
+		// A new process, on what the dead one left.
+		o2 := newOrchestrator(t, Config{Store: mem, Registry: reg})
+		v, err := o2.Resume(context.Background(), "r")
+		if err != nil || v != value.Int(150) {
+			t.Fatalf("die at commit %d: resumed to %v, %v", dieAt, v, err)
+		}
+		acts := actions(t, o2, "r")
+		requests := map[string]int{}
+		for _, a := range acts {
+			if a.Kind == chain.CapabilityRequested {
+				requests[value.Str(mapField(a.Data, "idempotency-key"))]++
+			}
+		}
+		for i := 1; i <= 5; i++ {
+			key := "r:" + itoa(int64(i))
+			if requests[key] != 1 || fx.runs[key] < 1 || fx.runs[key] > 2 {
+				t.Fatalf("die at commit %d: call %s requested %d times, run %d times", dieAt, key, requests[key], fx.runs[key])
+			}
+		}
+		if last := acts[len(acts)-1]; last.Kind != chain.RunCompleted {
+			t.Fatalf("die at commit %d: the chain ends with %s", dieAt, last.Kind)
+		}
+		if r, _ := mem.Run("r"); r.Status != store.Completed {
+			t.Fatalf("die at commit %d: run status %s", dieAt, r.Status)
+		}
+		// Resuming a finished run gives its value again and runs nothing.
+		before := len(acts)
+		if v, err := o2.Resume(context.Background(), "r"); err != nil || v != value.Int(150) || len(actions(t, o2, "r")) != before {
+			t.Fatalf("resuming a finished run: %v, %v", v, err)
+		}
+	}
+}
+
+// A resumed run whose plan makes other requests than those recorded stops with a
+// divergence error naming the call, and records nothing.
+func TestResumeDivergence(t *testing.T) {
+	mem := store.NewMemory()
+	reg := host.NewLocal(nil)
+	fx := &effects{runs: map[string]int{}}
+	reg.Provide("ccos.effect", fx.provider)
+	o1 := newOrchestrator(t, Config{Store: &dyingStore{Memory: mem, dieAt: 4}, Registry: reg})
+	o1.Run(context.Background(), prepare(t, fiveCalls), RunOptions{ID: "r"})
+	o2 := newOrchestrator(t, Config{Store: mem, Registry: reg})
+	changed := prepare(t, strings.Replace(fiveCalls, "[1 2 3 4 5]", "[1 7 3 4 5]", 1))
+	before := len(actions(t, o2, "r"))
+	_, err := o2.ResumeWith(context.Background(), "r", &changed)
+	var d *DivergenceError
+	if !errors.As(err, &d) || d.Seq != 2 || !strings.Contains(err.Error(), "host call 2 in step work") {
+		t.Fatalf("%v", err)
+	}
+	if after := len(actions(t, o2, "r")); after != before {
+		t.Fatalf("a diverged resume recorded %d actions", after-before)
+	}
+	if v, err := o2.Resume(context.Background(), "r"); err != nil || v != value.Int(150) {
+		t.Fatalf("resuming with the recorded module: %v, %v", v, err)
+	}
+}
