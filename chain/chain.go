@@ -30,6 +30,8 @@ const (
 	CapabilityRequested Kind = "capability-requested"
 	PolicyDecision      Kind = "policy-decision"
 	CapabilityResult    Kind = "capability-result"
+	RunSuspended        Kind = "run-suspended" // waiting for an approval or a person's input
+	Approval            Kind = "approval"      // a person's decision on a call that needed one
 )
 
 // Action is one entry of the chain. A run numbers its own actions (Index), and Parent

@@ -6,10 +6,36 @@ import (
 	"github.com/rtfsvm/rtfsvm/value"
 )
 
-// Builtins are the capabilities every host has.
+// Builtins are the capabilities every host has. ccos.user.ask is a human capability
+// (Human): its first argument is the question.
 var Builtins = map[string]Capability{
 	"ccos.echo":     echo,
 	"ccos.math.add": add,
+}
+
+// BuiltinProviders are the built-in capabilities served by a provider.
+var BuiltinProviders = map[string]Provider{
+	"ccos.user.ask": Human,
+}
+
+// AwaitingHuman is what a human capability returns: the run must wait until a person
+// supplies the value (rtfsvm complete). Whatever runs the plan parks the run.
+type AwaitingHuman struct {
+	Capability string
+	Question   value.Value // the call's first argument, or nil
+}
+
+func (e *AwaitingHuman) Error() string {
+	return "capability " + e.Capability + " waits for a person's answer"
+}
+
+// Human is the provider of :human capabilities: it never answers by itself.
+func Human(_ context.Context, c Call) (value.Value, error) {
+	var q value.Value
+	if len(c.Args) > 0 {
+		q = c.Args[0]
+	}
+	return nil, &AwaitingHuman{Capability: c.Capability, Question: q}
 }
 
 func echo(_ context.Context, args []value.Value) (value.Value, error) {

@@ -91,6 +91,9 @@ func NewLocal(events io.Writer) *Local {
 	for id, c := range Builtins {
 		h.caps[id] = c
 	}
+	for id, p := range BuiltinProviders {
+		h.providers[id] = p
+	}
 	return h
 }
 

@@ -168,6 +168,10 @@ func (o *Orchestrator) execute(ctx context.Context, r *run, plan Plan, opts RunO
 // the store's, if the end could not be recorded: a run is not reported finished
 // unless its record is).
 func (r *run) finish(started time.Time, v value.Value, runErr error) error {
+	var suspended *Suspended
+	if errors.As(runErr, &suspended) {
+		return r.suspend(suspended)
+	}
 	kind, status := chain.RunCompleted, store.Completed
 	if runErr != nil {
 		kind, status = chain.RunFailed, store.Failed
@@ -192,6 +196,21 @@ func (r *run) finish(started time.Time, v value.Value, runErr error) error {
 		return errors.Join(runErr, fmt.Errorf("run %s: recording its end: %w", r.id, err))
 	}
 	return runErr
+}
+
+// suspend records that the run waits for a person, and returns s.
+func (r *run) suspend(s *Suspended) error {
+	_, err := r.record(1, chain.RunSuspended, 0, s.data())
+	if err == nil {
+		err = r.o.chain.Sync()
+	}
+	if err == nil {
+		err = r.o.store.FinishRun(r.id, store.Suspended, nil, time.Now())
+	}
+	if err != nil {
+		return fmt.Errorf("run %s: recording its suspension: %w", r.id, err)
+	}
+	return s
 }
 
 // Outcome is how a run or a call ended, as recorded: {:value v} or {:error map}, where a

@@ -81,7 +81,10 @@ func (o *Orchestrator) ResumeWith(ctx context.Context, id string, with *Plan) (v
 		}
 		return FromOutcome(last.Data)
 	}
-	if rec.Status != store.Running {
+	if last := acts[len(acts)-1]; last.Kind == chain.RunSuspended {
+		return nil, suspendedFrom(id, last) // nothing was decided or answered since
+	}
+	if rec.Status != store.Running && rec.Status != store.Suspended {
 		return FromOutcome(decodeOutcome(rec.Result))
 	}
 	started := acts[0]
@@ -206,7 +209,7 @@ type replay struct {
 }
 
 type recordedCall struct {
-	request, decision, result *chain.Action
+	request, decision, result, approval *chain.Action
 }
 
 func newReplay(acts []*chain.Action) *replay {
@@ -231,6 +234,10 @@ func newReplay(acts []*chain.Action) *replay {
 		case chain.CapabilityResult:
 			if rc := byIndex[a.Parent]; rc != nil {
 				rc.result = a
+			}
+		case chain.Approval:
+			if rc := byIndex[a.Parent]; rc != nil {
+				rc.approval = a
 			}
 		case chain.StepStarted, chain.StepCompleted, chain.StepFailed:
 			rp.steps = append(rp.steps, a)
@@ -272,9 +279,24 @@ func (r *run) replayCall(ctx context.Context, req *host.Request, rc *recordedCal
 		if refusal != nil {
 			return nil, refusal
 		}
-	} else if effect := mapField(rc.decision.Data, "effect"); effect != value.Keyword("allow") {
-		reason, _ := mapField(rc.decision.Data, "reason").(value.String)
-		return nil, denied(req, string(reason))
+	} else {
+		switch effect := mapField(rc.decision.Data, "effect"); {
+		case effect == value.Keyword("require-approval") && rc.approval == nil:
+			return nil, &Suspended{RunID: r.id, Capability: req.Capability, Waiting: "approval",
+				Args: value.NewVector(req.Args), Request: rc.request.Index}
+		case effect == value.Keyword("require-approval"):
+			if mapField(rc.approval.Data, "approved") != value.True {
+				reason, _ := mapField(rc.approval.Data, "reason").(value.String)
+				msg := "a person denied it"
+				if reason != "" {
+					msg += ": " + string(reason)
+				}
+				return nil, denied(req, msg)
+			}
+		case effect != value.Keyword("allow"):
+			reason, _ := mapField(rc.decision.Data, "reason").(value.String)
+			return nil, denied(req, string(reason))
+		}
 	}
 	// Allowed, and started, but its result was never recorded: it runs again, with the
 	// same idempotency key.

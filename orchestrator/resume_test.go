@@ -9,6 +9,7 @@ import (
 
 	"github.com/rtfsvm/rtfsvm/chain"
 	"github.com/rtfsvm/rtfsvm/host"
+	"github.com/rtfsvm/rtfsvm/policy"
 	"github.com/rtfsvm/rtfsvm/store"
 	"github.com/rtfsvm/rtfsvm/value"
 )
@@ -120,5 +121,70 @@ func TestResumeDivergence(t *testing.T) {
 	}
 	if v, err := o2.Resume(context.Background(), "r"); err != nil || v != value.Int(150) {
 		t.Fatalf("resuming with the recorded module: %v, %v", v, err)
+	}
+}
+
+// A call that a :require-approval rule governs parks the run; an approval lets the call
+// run when the run resumes, a denial reaches the plan as a catchable :error/denied.
+func TestApprovalFlow(t *testing.T) {
+	for _, approve := range []bool{true, false} {
+		mem := store.NewMemory()
+		p := policy.DefaultPolicy()
+		p.Rules = append([]policy.Rule{{Capability: "ccos.math.*", Effect: policy.RequireApproval}}, p.Rules...)
+		o := newOrchestrator(t, Config{Store: mem, Kernel: kernel(t, p)})
+		plan := prepare(t, `[(call :ccos.echo 1) (try (call :ccos.math.add 2 3) (catch :error/denied e (error-message e)))]`)
+		_, err := o.Run(context.Background(), plan, RunOptions{ID: "r"})
+		var s *Suspended
+		if !errors.As(err, &s) || s.Waiting != "approval" || s.Capability != "ccos.math.add" {
+			t.Fatalf("run: %v", err)
+		}
+		if pending, _ := o.Approvals(); len(pending) != 1 || pending[0].RunID != "r" {
+			t.Fatalf("approvals: %v", pending)
+		}
+		if _, err := o.Resume(context.Background(), "r"); !errors.As(err, &s) {
+			t.Fatalf("resuming before the approval: %v", err)
+		}
+		if err := o.Complete("r", value.Int(1)); !errors.Is(err, ErrNotWaiting) {
+			t.Fatalf("completing a run that waits for an approval: %v", err)
+		}
+		if err := o.Approve("r", approve, "looks fine"); err != nil {
+			t.Fatal(err)
+		}
+		if pending, _ := o.Approvals(); len(pending) != 0 {
+			t.Fatalf("approvals after the decision: %v", pending)
+		}
+		v, err := o.Resume(context.Background(), "r")
+		want := "[1 5]"
+		if !approve {
+			want = `[1 "a person denied it: looks fine"]`
+		}
+		if err != nil || value.Print(v) != want {
+			t.Fatalf("approve %v: resumed to %v, %v", approve, v, err)
+		}
+		actions(t, o, "r")
+	}
+}
+
+// A :human capability parks the run until a person's answer is recorded; the answer is
+// the call's value when the run resumes.
+func TestHumanInputFlow(t *testing.T) {
+	o := newOrchestrator(t, Config{})
+	plan := prepare(t, `(str "hello " (call :ccos.user.ask "your name?"))`)
+	_, err := o.Run(context.Background(), plan, RunOptions{ID: "r"})
+	var s *Suspended
+	if !errors.As(err, &s) || s.Waiting != "input" || s.Question != value.String("your name?") {
+		t.Fatalf("run: %v", err)
+	}
+	if err := o.Approve("r", true, ""); !errors.Is(err, ErrNotWaiting) {
+		t.Fatalf("approving a run that waits for input: %v", err)
+	}
+	if err := o.Complete("r", value.String("Ada")); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := o.Resume(context.Background(), "r"); err != nil || v != value.String("hello Ada") {
+		t.Fatalf("resumed to %v, %v", v, err)
+	}
+	if r, _ := o.Store().Run("r"); r.Status != store.Completed {
+		t.Fatalf("status %s", r.Status)
 	}
 }

@@ -2,6 +2,7 @@ package orchestrator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -157,6 +158,9 @@ func (r *run) admit(req *host.Request) (*call, error) {
 	if _, err := r.append(&c.decided); err != nil {
 		return nil, err
 	}
+	if s, ok := refusal.(*Suspended); ok {
+		s.Request = at
+	}
 	return c, refusal
 }
 
@@ -213,7 +217,7 @@ func (r *run) decide(req *host.Request) (policy.Decision, error) {
 	case policy.Allow:
 		return d, nil
 	case policy.RequireApproval:
-		return d, denied(req, d.Reason+": it requires approval, which this version cannot grant yet")
+		return d, &Suspended{RunID: r.id, Capability: req.Capability, Waiting: "approval", Args: value.NewVector(req.Args)}
 	}
 	return d, denied(req, d.Reason)
 }
@@ -225,6 +229,12 @@ func denied(req *host.Request, reason string) error {
 // result records what a call returned and, when sync is set and the store is durable,
 // makes it durable before the plan sees it: a result the plan acted on is never lost.
 func (r *run) result(c *call, v value.Value, callErr error, sync bool) (value.Value, error) {
+	var human *host.AwaitingHuman
+	if errors.As(callErr, &human) {
+		// No result: the person's answer will be it (Complete).
+		return nil, &Suspended{RunID: r.id, Capability: c.req.Capability, Waiting: "input", Question: human.Question,
+			Args: value.NewVector(c.req.Args), Request: c.requested.Index}
+	}
 	if callErr == nil && !value.Encodable(v) {
 		// A value with no canonical encoding (a function) cannot be replayed: the plan
 		// gets a capability error, and that is what is recorded.

@@ -55,6 +55,7 @@ const (
 	Running   Status = "running"
 	Completed Status = "completed" // finished with a value
 	Failed    Status = "failed"    // an uncaught error, a limit or a denial stopped it
+	Suspended Status = "suspended" // waiting for an approval or a person's input
 )
 
 var (

@@ -109,3 +109,54 @@ func TestCapabilityTypes(t *testing.T) {
 		t.Fatalf("a bad type: exit %d, %q", code, stderr)
 	}
 }
+
+// Approvals and human input through the command: the run suspends (exit 5), waits in
+// rtfsvm approvals, and continues with rtfsvm resume after approve or complete; every
+// command is a process of its own.
+func TestSuspendApproveResume(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.rtfs")
+	os.WriteFile(cfg, []byte(`{:capabilities [{:id "ops.deploy" :provider :rtfs :source "(fn [env] (str \"deployed to \" env))"}]
+ :policy {:default :deny :rules [{:capability "ccos.*" :effect :allow} {:capability "ops.*" :effect :require-approval}]}}`), 0o644)
+	st := func(args ...string) []string { return append(args, "--store", dir) }
+	plan := `(let [who (call :ccos.user.ask "who approves?")] [who (try (call :ops.deploy "prod") (catch :error/denied e :refused))])`
+	code, stdout, stderr := run(t, "", st("run", "--config", cfg, "--run-id", "d1", "-e", plan)...)
+	if code != 5 || stdout != "" || stderr != "suspended: run d1 waiting for ccos.user.ask\n" {
+		t.Fatalf("run: exit %d, %q, %q", code, stdout, stderr)
+	}
+	if code, stdout, _ := run(t, "", st("approvals")...); code != 0 || stdout != "d1 input ccos.user.ask \"who approves?\"\n" {
+		t.Fatalf("approvals: exit %d, %q", code, stdout)
+	}
+	if code, _, stderr := run(t, "", st("approve", "d1")...); code != 2 || !strings.Contains(stderr, "waits for input, not approval") {
+		t.Fatalf("approving a question: exit %d, %q", code, stderr)
+	}
+	if code, _, _ := run(t, "", st("complete", "d1", "--value", `"Grace"`)...); code != 0 {
+		t.Fatalf("complete: exit %d", code)
+	}
+	code, stdout, stderr = run(t, "", st("resume", "d1", "--config", cfg)...)
+	if code != 5 || stderr != "suspended: run d1 waiting for ops.deploy\n" {
+		t.Fatalf("resume: exit %d, %q, %q", code, stdout, stderr)
+	}
+	if code, stdout, _ := run(t, "", st("approvals")...); code != 0 || stdout != "d1 approval ops.deploy [\"prod\"]\n" {
+		t.Fatalf("approvals: exit %d, %q", code, stdout)
+	}
+	if code, _, _ := run(t, "", st("approve", "d1", "--reason", "ok by Grace")...); code != 0 {
+		t.Fatalf("approve: exit %d", code)
+	}
+	code, stdout, stderr = run(t, "", st("resume", "d1", "--config", cfg)...)
+	if code != 0 || stdout != "[\"Grace\" \"deployed to prod\"]\n" {
+		t.Fatalf("resume after the approval: exit %d, %q, %q", code, stdout, stderr)
+	}
+	// A denial is catchable; resuming a finished run reprints its value.
+	run(t, "", st("run", "--config", cfg, "--run-id", "d2", "-e", `(try (call :ops.deploy "prod") (catch :error/denied e :refused))`)...)
+	run(t, "", st("approve", "d2", "--deny")...)
+	if code, stdout, _ := run(t, "", st("resume", "d2", "--config", cfg)...); code != 0 || stdout != ":refused\n" {
+		t.Fatalf("resume after a denial: exit %d, %q", code, stdout)
+	}
+	if code, stdout, _ := run(t, "", st("resume", "d2")...); code != 0 || stdout != ":refused\n" {
+		t.Fatalf("resuming a finished run: exit %d, %q", code, stdout)
+	}
+	if code, stdout, _ := run(t, "", st("chain", "verify")...); code != 0 || !strings.HasPrefix(stdout, "ok: ") {
+		t.Fatalf("chain verify: exit %d, %q", code, stdout)
+	}
+}

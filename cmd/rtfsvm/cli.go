@@ -66,6 +66,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.AddCommand(chainCommand(stdout, stderr, &status))
 	root.AddCommand(runsCommand(stdout, stderr, &status))
 	root.AddCommand(resumeCommand(stdout, stderr, &status))
+	root.AddCommand(approvalsCommand(stdout, stderr, &status))
+	root.AddCommand(approveCommand(stdout, stderr, &status))
+	root.AddCommand(completeCommand(stdout, stderr, &status))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
 	if err := root.Execute(); err != nil {
 		fmt.Fprintf(stderr, "%s\n", err)
@@ -320,7 +323,11 @@ func report(stderr io.Writer, err error) int {
 	var re *value.Error
 	var le *value.LimitError
 	var ue *usageError
+	var susp *orchestrator.Suspended
 	switch {
+	case errors.As(err, &susp):
+		fmt.Fprintf(stderr, "suspended: run %s waiting for %s\n", susp.RunID, susp.Capability)
+		return exitSuspended
 	case errors.As(err, &se):
 		fmt.Fprintf(stderr, "%s\n", se)
 		return exitUsage
@@ -426,6 +433,8 @@ func serve(h *host.Local, caps []policy.CapabilitySpec, stderr io.Writer) error 
 			h.Provide(c.ID, host.Exec(c.Command, timeout))
 		case policy.ProviderHTTP:
 			h.Provide(c.ID, host.HTTP(&http.Client{}, c.URL, timeout))
+		case policy.ProviderHuman:
+			h.Provide(c.ID, host.Human)
 		case policy.ProviderRTFS:
 			h.Provide(c.ID, rtfsvm.RTFSProvider(c.Source, rtfsvm.Options{Timeout: timeout, Host: host.NewLocal(nil)}))
 		default:
