@@ -112,7 +112,24 @@ func (o *Orchestrator) Run(ctx context.Context, plan Plan, opts RunOptions) (val
 	}
 	defer unlock()
 	start := time.Now()
-	if err := o.store.CreateRun(store.Run{ID: opts.ID, Plan: plan.Name, Status: store.Running, Started: start}); err != nil {
+	rec := store.Run{ID: opts.ID, Plan: plan.Name, Status: store.Running, Started: start}
+	if err := o.store.CreateRun(rec); errors.Is(err, store.ErrRunExists) {
+		// A run whose process died before it recorded its start never ran: the id is
+		// free again.
+		var started bool
+		if err := o.store.EachOfRun(opts.ID, func(chain.Record) bool { started = true; return false }); err != nil {
+			return nil, err
+		}
+		if started {
+			return nil, fmt.Errorf("run %s: %w", opts.ID, store.ErrRunExists)
+		}
+		if err := o.store.DeleteRun(opts.ID); err != nil {
+			return nil, err
+		}
+		if err := o.store.CreateRun(rec); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
 		return nil, err
 	}
 	r := &run{o: o, id: opts.ID, state: policy.NewRunState(opts.ID)}

@@ -38,6 +38,10 @@ func (e *DivergenceError) Error() string {
 	return fmt.Sprintf("run %s diverged at %s: %s", e.Run, where, e.Reason)
 }
 
+// ErrNeverStarted is the resume of a run whose process died before it recorded its
+// start: nothing of it ran; run it again (the same id may be used).
+var ErrNeverStarted = errors.New("the run recorded nothing before it stopped: run it again (with the same --run-id if you like)")
+
 // Resume continues a run that stopped before it ended (its process was killed, or the
 // machine stopped): the plan runs again from the start, in the module and with the
 // environment and limits it started with, and every host call whose result is on the
@@ -66,7 +70,7 @@ func (o *Orchestrator) ResumeWith(ctx context.Context, id string, with *Plan) (v
 		return nil, err
 	}
 	if len(acts) == 0 || acts[0].Kind != chain.RunStarted {
-		return nil, fmt.Errorf("run %s: its start is not on the chain: run it again with rtfsvm run", id)
+		return nil, fmt.Errorf("run %s: %w", id, ErrNeverStarted)
 	}
 	if last := acts[len(acts)-1]; last.Kind == chain.RunCompleted || last.Kind == chain.RunFailed {
 		if rec.Status == store.Running { // the process stopped between the two records

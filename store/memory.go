@@ -109,3 +109,10 @@ func (m *Memory) Lock(id string) (func(), error) {
 		m.mu.Unlock()
 	}, nil
 }
+
+func (m *Memory) DeleteRun(id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.runs, id)
+	return nil
+}

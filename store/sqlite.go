@@ -395,6 +395,11 @@ func (s *SQLite) CreateRun(r Run) error {
 	return err
 }
 
+func (s *SQLite) DeleteRun(id string) error {
+	_, err := s.runsDB.Exec(`DELETE FROM runs WHERE id = ?`, id)
+	return err
+}
+
 func (s *SQLite) FinishRun(id string, status Status, result []byte, at time.Time) error {
 	res, err := s.runsDB.Exec(`UPDATE runs SET status = ?, result = ?, finished = ? WHERE id = ?`,
 		string(status), result, at.UnixNano(), id)

@@ -20,6 +20,9 @@ type Store interface {
 	Key() ed25519.PrivateKey
 	// CreateRun records a new run; an id in use is ErrRunExists.
 	CreateRun(r Run) error
+	// DeleteRun forgets a run that recorded nothing on the chain (its process died as it
+	// started), so that its id can be used again.
+	DeleteRun(id string) error
 	// FinishRun records how a run ended.
 	FinishRun(id string, status Status, result []byte, at time.Time) error
 	// Run is one run; an unknown id is ErrNoRun.
