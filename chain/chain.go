@@ -32,6 +32,7 @@ const (
 	CapabilityResult    Kind = "capability-result"
 	RunSuspended        Kind = "run-suspended" // waiting for an approval or a person's input
 	Approval            Kind = "approval"      // a person's decision on a call that needed one
+	Checkpoint          Kind = "checkpoint"    // (checkpoint name): a point a run can be forked at
 )
 
 // Action is one entry of the chain. A run numbers its own actions (Index), and Parent

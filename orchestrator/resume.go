@@ -92,7 +92,11 @@ func (o *Orchestrator) ResumeWith(ctx context.Context, id string, with *Plan) (v
 		return FromOutcome(decodeOutcome(rec.Result))
 	}
 	started := acts[0]
-	plan, opts, err := o.restart(ctx, started, with != nil)
+	history, err := o.history(id, acts)
+	if err != nil {
+		return nil, err
+	}
+	plan, opts, err := o.restart(ctx, history[0], with != nil)
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", id, err)
 	}
@@ -101,8 +105,7 @@ func (o *Orchestrator) ResumeWith(ctx context.Context, id string, with *Plan) (v
 	}
 	opts.ID = id
 	r := &run{o: o, id: id}
-	r.replay = newReplay(acts)
-	r.index = acts[len(acts)-1].Index
+	r.replay = newReplay(history)
 	for _, a := range acts {
 		r.index = max(r.index, a.Index)
 	}
@@ -204,12 +207,12 @@ func orNil(v value.Value) value.Value {
 }
 
 // replay is what a resumed run knows of what it did before: its host calls by sequence
-// number, and its step actions in order.
+// number, and its steps and checkpoints in order.
 type replay struct {
 	calls  map[int]*recordedCall
-	steps  []*chain.Action
-	next   int         // step actions replayed so far
-	counts map[int]int // rule index -> calls it let through, for :max-calls
+	events []*chain.Action // step actions and checkpoints, in order
+	next   int             // events replayed so far
+	counts map[int]int     // rule index -> calls it let through, for :max-calls
 }
 
 type recordedCall struct {
@@ -218,17 +221,21 @@ type recordedCall struct {
 
 func newReplay(acts []*chain.Action) *replay {
 	rp := &replay{calls: map[int]*recordedCall{}, counts: map[int]int{}}
-	byIndex := map[int64]*recordedCall{}
+	type at struct { // an action of one run: a fork's history holds several runs
+		run   string
+		index int64
+	}
+	byIndex := map[at]*recordedCall{}
 	for _, a := range acts {
 		switch a.Kind {
 		case chain.CapabilityRequested:
 			if seq, ok := mapField(a.Data, "seq").(value.Int); ok {
 				rc := &recordedCall{request: a}
 				rp.calls[int(seq)] = rc
-				byIndex[a.Index] = rc
+				byIndex[at{a.RunID, a.Index}] = rc
 			}
 		case chain.PolicyDecision:
-			if rc := byIndex[a.Parent]; rc != nil {
+			if rc := byIndex[at{a.RunID, a.Parent}]; rc != nil {
 				rc.decision = a
 				effect := mapField(a.Data, "effect")
 				if rule, ok := mapField(a.Data, "rule").(value.Int); ok && effect != value.Keyword("deny") {
@@ -236,15 +243,15 @@ func newReplay(acts []*chain.Action) *replay {
 				}
 			}
 		case chain.CapabilityResult:
-			if rc := byIndex[a.Parent]; rc != nil {
+			if rc := byIndex[at{a.RunID, a.Parent}]; rc != nil {
 				rc.result = a
 			}
 		case chain.Approval:
-			if rc := byIndex[a.Parent]; rc != nil {
+			if rc := byIndex[at{a.RunID, a.Parent}]; rc != nil {
 				rc.approval = a
 			}
-		case chain.StepStarted, chain.StepCompleted, chain.StepFailed:
-			rp.steps = append(rp.steps, a)
+		case chain.StepStarted, chain.StepCompleted, chain.StepFailed, chain.Checkpoint:
+			rp.events = append(rp.events, a)
 		}
 	}
 	return rp
@@ -260,13 +267,13 @@ func mapField(v value.Value, k string) value.Value {
 
 // replayCall answers a host call of a resumed run that the run had made before.
 func (r *run) replayCall(ctx context.Context, req *host.Request, rc *recordedCall) (value.Value, error) {
-	now, err := req.EncodeMessage(r.id)
+	now, err := req.EncodeMessage(rc.request.RunID) // a fork replays its parent's calls
 	if err != nil {
 		return nil, err
 	}
 	if was, _ := value.Encode(nil, rc.request.Data); !bytes.Equal(now, was) {
 		return nil, &DivergenceError{Run: r.id, Seq: req.Seq, Step: req.StepPath,
-			Reason: fmt.Sprintf("the run requested %s, and now requests %s", value.Print(rc.request.Data), value.Print(req.Message(r.id)))}
+			Reason: fmt.Sprintf("the run requested %s, and now requests %s", value.Print(rc.request.Data), value.Print(req.Message(rc.request.RunID)))}
 	}
 	if rc.result != nil {
 		return FromOutcome(rc.result.Data)
@@ -309,32 +316,46 @@ func (r *run) replayCall(ctx context.Context, req *host.Request, rc *recordedCal
 	return r.result(c, v, err, true)
 }
 
-// replayStep follows a step event of a resumed run through the steps it recorded; it
-// reports false once the run has gone past them.
-func (r *run) replayStep(ev host.StepEvent) (bool, error) {
+// replayEvent follows a step event or a checkpoint of a resumed run through those it
+// recorded; it reports false once the run has gone past them.
+func (r *run) replayEvent(kind chain.Kind, path []string, name value.Value) (bool, error) {
 	rp := r.replay
-	if rp == nil || rp.next >= len(rp.steps) {
+	if rp == nil || rp.next >= len(rp.events) {
 		return false, nil
 	}
-	a := rp.steps[rp.next]
+	a := rp.events[rp.next]
 	rp.next++
-	want := map[host.Phase]chain.Kind{host.StepStarted: chain.StepStarted, host.StepCompleted: chain.StepCompleted, host.StepFailed: chain.StepFailed}[ev.Phase]
-	var path []string
+	var was []string
 	if p, ok := mapField(a.Data, "path").(*value.Vector); ok {
 		for _, s := range p.Slice() {
-			path = append(path, value.Str(s))
+			was = append(was, value.Str(s))
 		}
 	}
-	if a.Kind != want || strings.Join(path, "\x00") != strings.Join(ev.Path, "\x00") {
-		return true, &DivergenceError{Run: r.id, Step: ev.Path,
-			Reason: fmt.Sprintf("the run recorded %s of %q here, and now reports %s of %q", a.Kind, path, want, ev.Path)}
+	same := a.Kind == kind && strings.Join(was, "\x00") == strings.Join(path, "\x00")
+	if kind == chain.Checkpoint {
+		same = a.Kind == kind && value.Equal(orNil(mapField(a.Data, "name")), orNil(name))
+	}
+	if !same {
+		now := fmt.Sprintf("%s of %q", kind, path)
+		if kind == chain.Checkpoint {
+			now = fmt.Sprintf("checkpoint %s", value.Print(orNil(name)))
+		}
+		return true, &DivergenceError{Run: r.id, Step: path,
+			Reason: fmt.Sprintf("the run recorded %s %s here, and now reaches %s", a.Kind, value.Print(a.Data), now)}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if ev.Phase == host.StepStarted {
-		r.steps = append(r.steps, openStep{a.Index, a.Time})
-	} else if n := len(r.steps); n > 0 {
-		r.steps = r.steps[:n-1]
+	switch kind {
+	case chain.StepStarted:
+		index := a.Index
+		if a.RunID != r.id {
+			index = 1 // a step opened in the run a fork branched off: under the fork's start
+		}
+		r.steps = append(r.steps, openStep{index, a.Time})
+	case chain.StepCompleted, chain.StepFailed:
+		if n := len(r.steps); n > 0 {
+			r.steps = r.steps[:n-1]
+		}
 	}
 	return true, nil
 }

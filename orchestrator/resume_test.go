@@ -188,3 +188,63 @@ func TestHumanInputFlow(t *testing.T) {
 		t.Fatalf("status %s", r.Status)
 	}
 }
+
+// A fork starts from a checkpoint of another run: the calls before it are answered from
+// the other run's chain, the calls after it run live under the fork's own id; a fork of
+// a fork works the same way, and a fork can be resumed.
+func TestFork(t *testing.T) {
+	mem := store.NewMemory()
+	fx := &effects{runs: map[string]int{}}
+	reg := host.NewLocal(nil)
+	reg.Provide("ccos.effect", fx.provider)
+	o := newOrchestrator(t, Config{Store: mem, Registry: reg})
+	plan := prepare(t, `(let [a (call :ccos.effect 1) _ (checkpoint :one) b (call :ccos.effect 2) _ (checkpoint :two) c (call :ccos.effect 3)] [a b c])`)
+	if v, err := o.Run(context.Background(), plan, RunOptions{ID: "p"}); err != nil || value.Print(v) != "[10 20 30]" {
+		t.Fatalf("run: %v, %v", v, err)
+	}
+	v, err := o.Fork(context.Background(), "p", "one", RunOptions{ID: "f"})
+	if err != nil || value.Print(v) != "[10 20 30]" {
+		t.Fatalf("fork: %v, %v", v, err)
+	}
+	if fx.runs["p:1"] != 1 || fx.runs["f:1"] != 0 || fx.runs["f:2"] != 1 || fx.runs["f:3"] != 1 {
+		t.Fatalf("executions: %v", fx.runs)
+	}
+	acts := actions(t, o, "f")
+	if fork := mapField(acts[0].Data, "fork"); value.Print(mapField(fork, "run")) != `"p"` {
+		t.Fatalf("the fork's start: %s", value.Print(acts[0].Data))
+	}
+	if v, err := o.Fork(context.Background(), "f", ":two", RunOptions{ID: "ff"}); err != nil || value.Print(v) != "[10 20 30]" {
+		t.Fatalf("fork of a fork: %v, %v", v, err)
+	}
+	if fx.runs["ff:2"] != 0 || fx.runs["ff:3"] != 1 {
+		t.Fatalf("executions: %v", fx.runs)
+	}
+	if v, err := o.Resume(context.Background(), "ff"); err != nil || value.Print(v) != "[10 20 30]" {
+		t.Fatalf("resuming a fork: %v, %v", v, err)
+	}
+	if _, err := o.Fork(context.Background(), "p", "three", RunOptions{ID: "x"}); !errors.Is(err, ErrNoCheckpoint) {
+		t.Fatalf("an unknown checkpoint: %v", err)
+	}
+}
+
+// A fork killed after its checkpoint resumes through both histories: the other run's
+// calls and its own.
+func TestForkResumesAfterACrash(t *testing.T) {
+	mem := store.NewMemory()
+	fx := &effects{runs: map[string]int{}}
+	reg := host.NewLocal(nil)
+	reg.Provide("ccos.effect", fx.provider)
+	plan := prepare(t, `(let [a (call :ccos.effect 1) _ (checkpoint :one) b (call :ccos.effect 2) c (call :ccos.effect 3)] [a b c])`)
+	if _, err := newOrchestrator(t, Config{Store: mem, Registry: reg}).Run(context.Background(), plan, RunOptions{ID: "p"}); err != nil {
+		t.Fatal(err)
+	}
+	// The fork's start and its first live result are committed; the next commit fails.
+	dying := &dyingStore{Memory: mem, dieAt: 3}
+	if _, err := newOrchestrator(t, Config{Store: dying, Registry: reg}).Fork(context.Background(), "p", "one", RunOptions{ID: "f"}); err == nil {
+		t.Fatal("the fork did not stop")
+	}
+	v, err := newOrchestrator(t, Config{Store: mem, Registry: reg}).Resume(context.Background(), "f")
+	if err != nil || value.Print(v) != "[10 20 30]" || fx.runs["f:2"] != 1 || fx.runs["f:1"] != 0 {
+		t.Fatalf("resumed fork: %v, %v; executions %v", v, err, fx.runs)
+	}
+}

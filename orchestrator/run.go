@@ -25,6 +25,7 @@ type run struct {
 	index     int64      // of the last action recorded
 	steps     []openStep // the steps open now, innermost last
 	replay    *replay    // what a resumed run did before; nil for a new run
+	calls     int64      // the highest sequence number of a host call so far
 	hostCalls int64      // calls decided, against :budgets :host-calls
 }
 
@@ -77,6 +78,7 @@ type call struct {
 
 func (r *run) Call(ctx context.Context, req *host.Request) (value.Value, error) {
 	req.RunID = r.id
+	r.called(req)
 	if rc := r.recorded(req); rc != nil {
 		return r.replayCall(ctx, req, rc)
 	}
@@ -97,6 +99,7 @@ func (r *run) Batch(ctx context.Context, reqs []*host.Request) []host.Outcome {
 	var wg sync.WaitGroup
 	for i, req := range reqs {
 		req.RunID = r.id
+		r.called(req)
 		if rc := r.recorded(req); rc != nil {
 			out[i].Value, out[i].Err = r.replayCall(ctx, req, rc)
 			continue
@@ -259,7 +262,8 @@ func (r *run) result(c *call, v value.Value, callErr error, sync bool) (value.Va
 }
 
 func (r *run) Step(ctx context.Context, ev host.StepEvent) error {
-	if replayed, err := r.replayStep(ev); replayed {
+	kind := map[host.Phase]chain.Kind{host.StepStarted: chain.StepStarted, host.StepCompleted: chain.StepCompleted, host.StepFailed: chain.StepFailed}[ev.Phase]
+	if replayed, err := r.replayEvent(kind, ev.Path, nil); replayed {
 		return err
 	}
 	path := make([]value.Value, len(ev.Path))
@@ -298,6 +302,24 @@ func (r *run) Step(ctx context.Context, ev host.StepEvent) error {
 	return r.o.registry.Step(ctx, ev)
 }
 
+// Checkpoint records (checkpoint name): a point where a new run can branch off this one
+// (Fork), with the number of host calls made before it.
 func (r *run) Checkpoint(ctx context.Context, name value.Value) error {
+	if replayed, err := r.replayEvent(chain.Checkpoint, nil, name); replayed {
+		return err
+	}
+	r.mu.Lock()
+	calls := r.calls
+	r.mu.Unlock()
+	if _, err := r.record(r.current(), chain.Checkpoint, 0, mapOf("name", name, "calls", value.Int(calls))); err != nil {
+		return err
+	}
 	return r.o.registry.Checkpoint(ctx, name)
+}
+
+// called notes the sequence number of a host call.
+func (r *run) called(req *host.Request) {
+	r.mu.Lock()
+	r.calls = max(r.calls, int64(req.Seq))
+	r.mu.Unlock()
 }

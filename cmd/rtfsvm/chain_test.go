@@ -160,3 +160,27 @@ func TestSuspendApproveResume(t *testing.T) {
 		t.Fatalf("chain verify: exit %d, %q", code, stdout)
 	}
 }
+
+// rtfsvm fork starts a run from a checkpoint of another: the calls before it are not
+// made again.
+func TestForkCommand(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "calls.log")
+	cfg := filepath.Join(dir, "config.rtfs")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`{:capabilities [{:id "log" :provider :exec :command ["sh" "-c" "echo $RTFSVM_IDEMPOTENCY_KEY >> %s; echo 1"]}]
+ :policy {:default :allow}}`, log)), 0o644)
+	st := func(args ...string) []string { return append(args, "--store", dir, "--config", cfg) }
+	plan := `(let [a (call :log) _ (checkpoint :first) b (call :log)] (+ a b))`
+	if code, stdout, _ := run(t, "", st("run", "--run-id", "p", "-e", plan)...); code != 0 || stdout != "2\n" {
+		t.Fatalf("run: exit %d, %q", code, stdout)
+	}
+	if code, stdout, _ := run(t, "", st("fork", "p", "--at", "first", "--run-id", "f")...); code != 0 || stdout != "2\n" {
+		t.Fatalf("fork: exit %d, %q", code, stdout)
+	}
+	if got := strings.Join(lines(t, log), " "); got != "p:1 p:2 f:2" {
+		t.Fatalf("calls: %s", got)
+	}
+	if code, _, stderr := run(t, "", st("fork", "p", "--at", "nowhere")...); code != 2 || !strings.Contains(stderr, "no such checkpoint") {
+		t.Fatalf("an unknown checkpoint: exit %d, %q", code, stderr)
+	}
+}

@@ -66,6 +66,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.AddCommand(chainCommand(stdout, stderr, &status))
 	root.AddCommand(runsCommand(stdout, stderr, &status))
 	root.AddCommand(resumeCommand(stdout, stderr, &status))
+	root.AddCommand(forkCommand(stdout, stderr, &status))
 	root.AddCommand(approvalsCommand(stdout, stderr, &status))
 	root.AddCommand(approveCommand(stdout, stderr, &status))
 	root.AddCommand(completeCommand(stdout, stderr, &status))
@@ -235,6 +236,67 @@ of run.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&config, "config", "", "capabilities and policy file")
+	return cmd
+}
+
+func forkCommand(stdout, stderr io.Writer, status *int) *cobra.Command {
+	var config, at, runID string
+	cmd := &cobra.Command{
+		Use:   "fork RUN-ID --at CHECKPOINT [--run-id ID]",
+		Short: "Start a new run from a checkpoint of an old one",
+		Long: `Start a new run from a checkpoint, (checkpoint :name), of an old run: the new run
+runs the same module with the same environment; the host calls the old run made before
+the checkpoint are answered from its chain, and from there on the new run is live, on a
+chain branch of its own that names the old run. Output and exit statuses are those of
+run.`,
+		Example: "  rtfsvm fork run-20261127T120000-1a2b3c4d --at fetched --run-id retry-1",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("fork needs one RUN-ID")
+			}
+			if at == "" {
+				return usagef("fork needs --at CHECKPOINT")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, _ := cmd.Flags().GetString("store")
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
+				*status = report(stderr, usagef("no store in %s: no run to fork", dir))
+				return nil
+			}
+			kernel, caps, err := loadPolicy(config)
+			if err != nil {
+				*status = report(stderr, err)
+				return nil
+			}
+			id := runID
+			if id == "" {
+				id = orchestrator.NewRunID()
+			}
+			*status = orchestrate(ctx, dir, kernel, caps, stdout, stderr, func(o *orchestrator.Orchestrator) (value.Value, error) {
+				v, err := o.Fork(ctx, args[0], at, orchestrator.RunOptions{ID: id})
+				switch {
+				case errors.Is(err, store.ErrRunExists):
+					return nil, usagef("run %s exists already: choose another --run-id", id)
+				case errors.Is(err, store.ErrNoRun), errors.Is(err, orchestrator.ErrNoCheckpoint):
+					return nil, usagef("%v", err)
+				}
+				if err == nil {
+					fmt.Fprintf(stderr, "forked: run %s\n", id)
+				}
+				return v, err
+			})
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&at, "at", "", "the checkpoint's name")
+	cmd.Flags().StringVar(&runID, "run-id", "", "name of the new run (generated when empty)")
 	cmd.Flags().StringVar(&config, "config", "", "capabilities and policy file")
 	return cmd
 }
