@@ -91,6 +91,11 @@ func (o *Orchestrator) ResumeWith(ctx context.Context, id string, with *Plan) (v
 	if rec.Status != store.Running && rec.Status != store.Suspended {
 		return FromOutcome(decodeOutcome(rec.Result))
 	}
+	if o.kernel.Policy().Resume == policy.RequireApproval {
+		if err := o.resumeApproved(id, acts); err != nil {
+			return nil, err
+		}
+	}
 	started := acts[0]
 	history, err := o.history(id, acts)
 	if err != nil {
@@ -119,6 +124,24 @@ func (o *Orchestrator) ResumeWith(ctx context.Context, id string, with *Plan) (v
 		return nil, err // nothing is recorded: the run can be resumed by the plan it was
 	}
 	return v, r.finish(started.Time, v, err)
+}
+
+// resumeApproved applies :resume :require-approval: a resume goes on only just after a
+// person approved it; otherwise the run is suspended waiting for that approval.
+func (o *Orchestrator) resumeApproved(id string, acts []*chain.Action) error {
+	last := acts[len(acts)-1]
+	if last.Kind == chain.Approval && last.Parent == 0 {
+		if mapField(last.Data, "approved") == value.True {
+			return nil
+		}
+		reason, _ := mapField(last.Data, "reason").(value.String)
+		return &value.Error{ErrKind: value.ErrDenied, Capability: "resume", Message: "a person denied resuming the run " + string(reason)}
+	}
+	r := &run{o: o, id: id}
+	for _, a := range acts {
+		r.index = max(r.index, a.Index)
+	}
+	return r.suspend(&Suspended{RunID: id, Capability: "resume", Waiting: "approval"})
 }
 
 // restart reads what the run-started action recorded: the module (from the store, by

@@ -248,3 +248,29 @@ func TestForkResumesAfterACrash(t *testing.T) {
 		t.Fatalf("resumed fork: %v, %v; executions %v", v, err, fx.runs)
 	}
 }
+
+// With :resume :require-approval, every resume waits for a person's approval.
+func TestResumeNeedsApproval(t *testing.T) {
+	mem := store.NewMemory()
+	reg := host.NewLocal(nil)
+	fx := &effects{runs: map[string]int{}}
+	reg.Provide("ccos.effect", fx.provider)
+	newOrchestrator(t, Config{Store: &dyingStore{Memory: mem, dieAt: 3}, Registry: reg}).Run(context.Background(), prepare(t, fiveCalls), RunOptions{ID: "r"})
+	p := policy.DefaultPolicy()
+	p.Resume = policy.RequireApproval
+	o := newOrchestrator(t, Config{Store: mem, Registry: reg, Kernel: kernel(t, p)})
+	var s *Suspended
+	if _, err := o.Resume(context.Background(), "r"); !errors.As(err, &s) || s.Capability != "resume" {
+		t.Fatalf("a resume without approval: %v", err)
+	}
+	if _, err := o.Resume(context.Background(), "r"); !errors.As(err, &s) {
+		t.Fatalf("a second resume without approval: %v", err)
+	}
+	if err := o.Approve("r", true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := o.Resume(context.Background(), "r"); err != nil || v != value.Int(150) {
+		t.Fatalf("an approved resume: %v, %v", v, err)
+	}
+	actions(t, o, "r")
+}
