@@ -2,11 +2,15 @@ package bench
 
 import (
 	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rtfsvm/rtfsvm"
+	"github.com/rtfsvm/rtfsvm/chain"
 	"github.com/rtfsvm/rtfsvm/host"
 	"github.com/rtfsvm/rtfsvm/orchestrator"
 	"github.com/rtfsvm/rtfsvm/policy"
@@ -111,4 +115,97 @@ func BenchmarkDurableThroughput(b *testing.B) {
 		st.Close()
 		b.StartTimer()
 	}
+}
+
+// BenchmarkResume: resume a run whose process died after `history` host calls were
+// recorded, up to its next call. Resuming is by replay here: the plan runs again from
+// the start and every recorded call is answered from the chain, so the cost grows with
+// the history (snapshots, which would make it flat, are not built yet).
+func BenchmarkResume(b *testing.B) {
+	for _, history := range []int{10, 1000, 10000} {
+		b.Run(fmt.Sprint("history=", history), func(b *testing.B) {
+			mem := store.NewMemory()
+			plan := prepareLoop(b)
+			reg := host.NewLocal(nil)
+			stop := false
+			reg.Register("bench.noop", func(context.Context, []value.Value) (value.Value, error) {
+				if stop {
+					return nil, errStop
+				}
+				return value.Nil, nil
+			})
+			// The process "dies" at the commit after the run's start and its history.
+			dying := &dyingStore{Memory: mem, dieAt: history + 2}
+			o, err := orchestrator.New(orchestrator.Config{Store: dying, Registry: reg, Kernel: benchKernel(b)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			env := value.EmptyMap.Assoc(value.Keyword("n"), value.Int(history+1))
+			if _, err := o.Run(context.Background(), plan, orchestrator.RunOptions{ID: "r", Env: env, Memory: 1 << 30, Timeout: time.Hour}); err == nil {
+				b.Fatal("the recorded run did not stop")
+			}
+			stop = true // the first live call after the replay ends the resumed run
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				o, err := orchestrator.New(orchestrator.Config{Store: cloneStore(b, mem), Registry: reg, Kernel: benchKernel(b)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if _, err := o.Resume(context.Background(), "r"); !errors.Is(err, errStop) {
+					b.Fatalf("the resumed run: %v", err)
+				}
+			}
+		})
+	}
+}
+
+var errStop = errors.New("stop here")
+
+func benchKernel(b *testing.B) *policy.Kernel {
+	k, err := policy.NewKernel(policy.Policy{Default: policy.Deny, Rules: []policy.Rule{{Capability: "bench.*", Effect: policy.Allow}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return k
+}
+
+// dyingStore is a durable store whose process dies at its nth commit.
+type dyingStore struct {
+	*store.Memory
+	commits, dieAt int
+}
+
+func (s *dyingStore) Durable() bool { return true }
+
+func (s *dyingStore) Commit(batch []*chain.Record, seal func(int64, [32]byte)) error {
+	if s.commits++; s.commits >= s.dieAt {
+		return errors.New("the process died")
+	}
+	return s.Memory.Commit(batch, seal)
+}
+
+// cloneStore copies a store in memory: its chain, runs and modules.
+func cloneStore(b *testing.B, m *store.Memory) *store.Memory {
+	c := store.NewMemory()
+	var records []*chain.Record
+	m.Each(func(r chain.Record) bool { records = append(records, &r); return true })
+	c.Commit(records, func(int64, [32]byte) {}) // already sealed
+	runs, _ := m.Runs()
+	for _, r := range runs {
+		c.CreateRun(r)
+	}
+	acts, _ := chain.Actions(m, "r")
+	module, _ := acts[0].Data.(*value.Map).Get(value.Keyword("module"))
+	if h, err := hex.DecodeString(value.Str(module)); err == nil {
+		var hash [32]byte
+		copy(hash[:], h)
+		bin, err := m.Module(hash)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.PutModule(hash, bin)
+	}
+	return c
 }
