@@ -2,10 +2,16 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"testing"
+	"time"
 
+	"github.com/rtfsvm/rtfsvm"
 	"github.com/rtfsvm/rtfsvm/microvm"
+	"github.com/rtfsvm/rtfsvm/resolve"
+	"github.com/rtfsvm/rtfsvm/stdlib"
 	"github.com/rtfsvm/rtfsvm/value"
 )
 
@@ -20,8 +26,8 @@ var gcWorkloads = []struct {
 	{"Reduce1M", workload("Reduce1M").RTFS, workload("Reduce1M").Want},
 	{"MapAssoc10k", workload("MapAssoc10k").RTFS, workload("MapAssoc10k").Want},
 	// A string built from parts in each iteration, kept only for its length.
-	{"StrLoop100k", `(loop [i 0 n 0]
-  (if (< i 100000) (recur (inc i) (+ n (count (str "item-" i "-" (* i i))))) n))`, strLen(100000, true)},
+	{"StrLoop20k", `(loop [i 0 n 0]
+  (if (< i 20000) (recur (inc i) (+ n (count (str "item-" i "-" (* i i))))) n))`, strLen(20000, true)},
 	// A temporary string and a small map each iteration.
 	{"StrMapLoop1M", `(loop [i 0 acc 0]
   (if (< i 1000000)
@@ -43,6 +49,23 @@ func strLen(n int, square bool) int64 {
 	return int64(total)
 }
 
+// compileWithPrelude compiles src with the library's RTFS prelude, as rtfsvm.Prepare does.
+func compileWithPrelude(b *testing.B, e *microvm.Engine, src string) *microvm.Module {
+	b.Helper()
+	prog, err := rtfsvm.Load("bench.rtfs", src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if prog, err = resolve.ProgramWithPrelude(prog.File, prog.Source, stdlib.PreludeForms(), stdlib.Lookup); err != nil {
+		b.Fatal(err)
+	}
+	m, err := e.Compile(context.Background(), prog)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
 func workload(name string) Workload {
 	for _, w := range Workloads {
 		if w.Name == name {
@@ -61,7 +84,7 @@ func BenchmarkGC(b *testing.B) {
 	defer e.Close(ctx)
 	for _, w := range gcWorkloads {
 		b.Run(w.name, func(b *testing.B) {
-			m := compileOn(b, e, w.src)
+			m := compileWithPrelude(b, e, w.src)
 			opts := microvm.SpawnOptions{Limits: microvm.Limits{Fuel: 1 << 62}}
 			var st microvm.MemoryStats
 			b.ResetTimer()
@@ -71,7 +94,11 @@ func BenchmarkGC(b *testing.B) {
 					b.Fatal(err)
 				}
 				v, err := vm.Run(ctx)
-				if err != nil || (w.want != 0 && v != value.Int(w.want)) {
+				var lim *value.LimitError
+				if errors.As(err, &lim) && lim.Limit == value.LimitMemory {
+					// Without a collector, the garbage exhausts the memory.
+					b.ReportMetric(1, "out-of-memory")
+				} else if err != nil || v != value.Int(w.want) {
 					b.Fatalf("%v, %v", v, err)
 				}
 				st = vm.MemoryStats()
@@ -81,4 +108,43 @@ func BenchmarkGC(b *testing.B) {
 			b.ReportMetric(float64(st.Collections), "GCs")
 		})
 	}
+}
+
+// TestGCLoop10M is the collector's acceptance test: 10,000,000 iterations that each
+// build a temporary string and a small map finish under the default 64 MB limit. It
+// takes minutes (the str helper dominates), so it runs only with RTFSVM_GC_LONG=1.
+func TestGCLoop10M(t *testing.T) {
+	if os.Getenv("RTFSVM_GC_LONG") == "" {
+		t.Skip("set RTFSVM_GC_LONG=1 to run")
+	}
+	ctx := context.Background()
+	e, err := microvm.NewEngine(ctx, microvm.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(ctx)
+	prog, err := rtfsvm.Load("loop.rtfs", `(loop [i 0 acc 0]
+  (if (< i 10000000)
+    (let [s (str "item-" i) m {:name s :n i}]
+      (recur (inc i) (+ acc (count (get m :name)))))
+    acc))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.Compile(ctx, prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm, err := m.Spawn(ctx, e, microvm.SpawnOptions{Limits: microvm.Limits{Fuel: 1 << 62}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vm.Close(ctx)
+	start := time.Now()
+	v, err := vm.Run(ctx)
+	st := vm.MemoryStats()
+	if err != nil || v != value.Int(strLen(10_000_000, false)) {
+		t.Fatalf("%v, %v (%+v)", v, err, st)
+	}
+	t.Logf("%v in %v: %+v", v, time.Since(start), st)
 }

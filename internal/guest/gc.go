@@ -29,6 +29,9 @@ const gcMinRoom = layout.PageSize
 // objects copied or of shadow stack scanned.
 const GCBytesPerFuel = 64
 
+// gcCopyInline is the size in bytes up to which an object is copied by words.
+const gcCopyInline = 256
+
 // gcNotRaw marks, in the table of raw words, a type whose payload is all raw.
 const gcNotRaw = 0xff
 
@@ -181,12 +184,17 @@ func init() {
 	// gc_range(addr, n) forwards the n values at addr.
 	define("gc_range", []ValType{I32, I32}, nil, func(rt *Runtime, f *Func) {
 		p, end := f.Param(0), f.Param(1)
+		v := f.NewLocal(I64)
 		f.Set(end, Add32(p.Get(), Shl32(end.Get(), C32(3))))
 		forward := rt.Fn("gc_forward")
 		f.Block(func(done Label) {
 			f.Loop(func(again Label) {
 				f.BrIf(done, GeU32(p.Get(), end.Get()))
-				f.Store64(p.Get(), 0, Call(forward, Load64(p.Get(), 0)))
+				// Immediates (most values) are skipped here; gc_forward checks the rest.
+				f.Set(v, Load64(p.Get(), 0))
+				f.If(IsPointer(v.Get()), func() {
+					f.Store64(p.Get(), 0, Call(forward, v.Get()))
+				}, nil)
 				f.Set(p, Add32(p.Get(), C32(8)))
 				f.Br(again)
 			})
@@ -196,7 +204,7 @@ func init() {
 	// header then holds the copy's final address. Immediates and static objects stay.
 	define("gc_forward", []ValType{I64}, []ValType{I64}, func(rt *Runtime, f *Func) {
 		v := f.Param(0)
-		a, size, dst := f.NewLocal(I32), f.NewLocal(I32), f.NewLocal(I32)
+		a, size, dst, i := f.NewLocal(I32), f.NewLocal(I32), f.NewLocal(I32), f.NewLocal(I32)
 		f.If(Eqz32(IsPointer(v.Get())), func() { f.Return(v.Get()) }, nil)
 		f.Set(a, Wrap(v.Get()))
 		f.If(Or32(LtU32(a.Get(), rt.HeapBase.Get()), GeU32(a.Get(), rt.gcFromEnd.Get())), func() { f.Return(v.Get()) }, nil)
@@ -208,7 +216,17 @@ func init() {
 		f.If(GtU32(Add32(dst.Get(), size.Get()), rt.HeapEnd.Get()), func() {
 			f.Exec(Call(rt.Fn("grow"), Add32(dst.Get(), size.Get())))
 		}, nil)
-		f.MemoryCopy(dst.Get(), a.Get(), size.Get())
+		// wazero runs memory.copy out of line: small objects (most) are copied by words.
+		f.If(GtU32(size.Get(), C32(gcCopyInline)), func() {
+			f.MemoryCopy(dst.Get(), a.Get(), size.Get())
+		}, func() {
+			f.Set(i, C32(0))
+			f.Loop(func(again Label) {
+				f.Store64(Add32(dst.Get(), i.Get()), 0, Load64(Add32(a.Get(), i.Get()), 0))
+				f.Set(i, Add32(i.Get(), C32(8)))
+				f.BrIf(again, LtU32(i.Get(), size.Get()))
+			})
+		})
 		f.SetGlobal(rt.HP, Add32(dst.Get(), size.Get()))
 		f.Set(dst, Sub32(dst.Get(), rt.gcDelta.Get()))
 		f.Store8(a.Get(), layout.HeaderGCOffset, C32(1))
