@@ -14,8 +14,9 @@ import (
 	"github.com/rtfsvm/rtfsvm/value"
 )
 
-// engines lists every engine the conformance corpus runs on.
-var engines = []string{rtfsvm.EngineInterp, rtfsvm.EngineWasm}
+// engines lists every engine the conformance corpus runs on; the MicroVM runs it a
+// second time with its garbage collector in stress mode.
+var engines = []string{rtfsvm.EngineInterp, rtfsvm.EngineWasm, rtfsvm.EngineWasmGCStress}
 
 // A conformanceCase is one .rtfs file of testdata/conformance with its expectation.
 type conformanceCase struct {

@@ -26,6 +26,9 @@ import (
 const (
 	EngineInterp = "interp" // the reference interpreter
 	EngineWasm   = "wasm"   // RTFS compiled to WebAssembly, run in a MicroVM
+	// EngineWasmGCStress is the MicroVM engine with the guest's garbage collector in its
+	// stress mode (a collection at every safe point after an allocation): for tests.
+	EngineWasmGCStress = "wasm-gcstress"
 )
 
 // Load reads and resolves a plan. Errors are *syntax.Error, with a position.
@@ -71,6 +74,7 @@ type Prepared struct {
 	caps   []string
 	interp *interp.Program
 	wasm   *microvm.Module
+	eng    *microvm.Engine // the engine of wasm; nil: Engine()
 }
 
 // Prepare compiles a loaded plan for an engine ("" is the default engine).
@@ -81,8 +85,11 @@ func Prepare(ctx context.Context, prog *ir.Program, engine string) (*Prepared, e
 	switch engine {
 	case EngineInterp:
 		return &Prepared{engine: EngineInterp, caps: prog.Capabilities, interp: interp.Compile(prog)}, nil
-	case EngineWasm:
+	case EngineWasm, EngineWasmGCStress:
 		eng, err := Engine()
+		if engine == EngineWasmGCStress {
+			eng, err = gcStressEngine()
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +104,7 @@ func Prepare(ctx context.Context, prog *ir.Program, engine string) (*Prepared, e
 		if err != nil {
 			return nil, err
 		}
-		return &Prepared{engine: EngineWasm, caps: mod.Capabilities(), wasm: mod}, nil
+		return &Prepared{engine: engine, caps: mod.Capabilities(), wasm: mod, eng: eng}, nil
 	}
 	return nil, fmt.Errorf("unknown engine %q: use %s or %s", engine, EngineWasm, EngineInterp)
 }
@@ -115,9 +122,12 @@ func (p *Prepared) Run(ctx context.Context, opts Options) (value.Value, error) {
 	if p.interp != nil {
 		return p.interp.Run(ctx, opts.Env, interp.Options{Host: opts.Host, Fuel: opts.Fuel, Memory: opts.Memory})
 	}
-	eng, err := Engine()
-	if err != nil {
-		return nil, err
+	eng := p.eng
+	if eng == nil {
+		var err error
+		if eng, err = Engine(); err != nil {
+			return nil, err
+		}
 	}
 	vm, err := p.wasm.Spawn(ctx, eng, microvm.SpawnOptions{Env: opts.Env, Host: opts.Host,
 		Limits: microvm.Limits{Fuel: opts.Fuel, Memory: opts.Memory}})
@@ -126,6 +136,19 @@ func (p *Prepared) Run(ctx context.Context, opts Options) (value.Value, error) {
 	}
 	defer vm.Close(ctx)
 	return vm.Run(ctx)
+}
+
+var (
+	stressOnce   sync.Once
+	stressEngine *microvm.Engine
+	stressErr    error
+)
+
+func gcStressEngine() (*microvm.Engine, error) {
+	stressOnce.Do(func() {
+		stressEngine, stressErr = microvm.NewEngine(context.Background(), microvm.Config{GCStress: true})
+	})
+	return stressEngine, stressErr
 }
 
 // The process's MicroVM engine, made on first use: compiled modules are cached in it.

@@ -43,6 +43,9 @@ type Config struct {
 	// Unmetered compiles plans without fuel charges at function entries and loops:
 	// only to measure what metering costs.
 	Unmetered bool
+	// GCStress compiles plans whose garbage collector runs at every safe point after an
+	// allocation: only to test the collector.
+	GCStress bool
 }
 
 // Engine compiles plans and keeps what it compiled.
@@ -96,7 +99,7 @@ func (m *Module) Binary() []byte { return m.plan.Binary }
 // Compile compiles a resolved plan, or returns the module compiled before for the same
 // Wasm.
 func (e *Engine) Compile(ctx context.Context, prog *ir.Program) (*Module, error) {
-	plan, err := compile.Compile(prog, compile.Options{Unmetered: e.cfg.Unmetered})
+	plan, err := compile.Compile(prog, compile.Options{Unmetered: e.cfg.Unmetered, GCStress: e.cfg.GCStress})
 	if err != nil {
 		return nil, err
 	}

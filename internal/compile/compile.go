@@ -58,6 +58,9 @@ type Options struct {
 	// Unmetered leaves out the fuel charges of function entries and loops: only for
 	// measuring what metering costs (BenchmarkFuel); a plan always runs metered.
 	Unmetered bool
+	// GCStress runs the garbage collector at every safe point that follows an
+	// allocation: a debug mode for tests of the collector.
+	GCStress bool
 }
 
 // Compile compiles a resolved plan.
@@ -79,7 +82,9 @@ func Compile(prog *ir.Program, opts Options) (mod *Program, err error) {
 		tableSlot: map[*ir.Fn]int{},
 		positions: map[syntax.Pos]int32{},
 	}
+	c.rt.GCStress = opts.GCStress
 	c.globals = c.rt.Data.Reserve(len(prog.Globals))
+	c.rt.AddRoots(c.globals, len(prog.Globals))
 	for _, g := range prog.Globals {
 		c.rt.Data.SetWord(c.globals+uint32(8*g.Index), layout.Unbound)
 	}
@@ -306,6 +311,7 @@ type constCell struct {
 func (c *compiler) buildConstants() *Func {
 	init := c.rt.M.NewFunc("init", nil, nil)
 	for _, k := range c.consts {
+		c.rt.AddRoots(k.addr, 1)
 		init.Store64(C32(int32(k.addr)), 0, c.buildConstant(init, k.v))
 	}
 	return init

@@ -22,6 +22,7 @@ type fnGen struct {
 	f            *Func
 	fp, argc     Local
 	clo          Local
+	cloSlot      int // the frame slot that holds the closure, or -1: see compile
 	top, maxTop  int
 	r            Local   // the value being checked for Err
 	library      bool    // a function of the prelude: its errors take its caller's site
@@ -44,6 +45,16 @@ func (g *fnGen) compile() {
 		g.callerSite = f.NewLocal(I32)
 	}
 	f.Anchor(g.fp)
+	// A function that reads captured values keeps its closure in a frame slot and reads
+	// them through it: the collector may move the closure at any call.
+	g.cloSlot = -1
+	if len(g.ir.Captures) > 0 {
+		if g.ir.SelfSlot >= 0 {
+			g.cloSlot = g.ir.SelfSlot
+		} else {
+			g.cloSlot = g.reserve() // set by the prologue
+		}
+	}
 	// The body returns its value; an error branches out of the block, to the exit that
 	// notes its site and returns Err. No value goes with the branches, so that each
 	// check is a compare and a conditional branch to one place.
@@ -103,13 +114,13 @@ func (g *fnGen) prologue() {
 	f, rt := g.f, g.c.rt
 	frame := g.maxTop
 	nparams := len(g.ir.Params)
+	// The arguments are the roots of this frame at a collection on entry.
+	argsEnd := Add32(g.fp.Get(), Shl32(g.argc.Get(), C32(3)))
 	if g.c.opts.Unmetered {
-		f.If(GtU32(g.slotAddr(frame), rt.StackLimit.Get()), func() {
-			f.Exec(Call(rt.Abort, C32(guest.AbortStack)))
-		}, nil)
+		rt.StackCheck(f, g.slotAddr(frame), argsEnd, g.clo)
 	} else {
 		// One test on entry for both the stack and the fuel, each rarely failing.
-		rt.EntryCheck(f, g.slotAddr(frame))
+		rt.EntryCheck(f, g.slotAddr(frame), argsEnd, g.clo)
 	}
 	arityError := func() { f.Return(rt.Raise(guest.ErrArity, guest.Tag(ExtendU(g.argc.Get())))) }
 	if g.ir.Rest == ir.NoRest {
@@ -137,6 +148,9 @@ func (g *fnGen) prologue() {
 	if g.ir.SelfSlot >= 0 {
 		g.setSlot(g.ir.SelfSlot, g.clo.Get())
 	}
+	if g.cloSlot >= 0 && g.cloSlot != g.ir.SelfSlot {
+		g.setSlot(g.cloSlot, g.clo.Get())
+	}
 	if g.library {
 		f.Set(g.callerSite, g.c.rt.Site.Get())
 	}
@@ -145,13 +159,6 @@ func (g *fnGen) prologue() {
 		// every other access.
 		f.Set(g.globals, C32(int32(g.c.globals)))
 		f.Do(Load64(g.globals.Get(), uint32(8*g.maxGlobal)))
-	}
-}
-
-// chargeFuel meters n units of fuel.
-func (g *fnGen) chargeFuel(n int64) {
-	if !g.c.opts.Unmetered {
-		g.c.rt.ChargeFuel(g.f, C64(n))
 	}
 }
 
@@ -169,8 +176,28 @@ func (g *fnGen) zero(from, to int) {
 	g.f.MemoryFill(g.slotAddr(from), C32(0), C32(int32(8*(to-from))))
 }
 
-// temp reserves the next frame slot.
+// temp reserves the next frame slot, and clears it: a collection scans the frame up to
+// top, and the slot may hold a value of an earlier use that the collector did not see
+// (and so did not update) when it lay above top.
 func (g *fnGen) temp() int {
+	s := g.reserve()
+	g.setSlot(s, C64(0))
+	return s
+}
+
+// push evaluates x with the current top, then reserves the next slot for its value: the
+// slot lies above top while x runs, so it needs no clearing.
+func (g *fnGen) push(x X) int {
+	s := g.top
+	g.f.Store64(g.fp.Get(), uint32(8*s), func(f *Func) {
+		x(f)
+		g.reserve()
+	})
+	return s
+}
+
+// reserve reserves the next frame slot, as it is.
+func (g *fnGen) reserve() int {
 	s := g.top
 	g.top++
 	if g.top > g.maxTop {
@@ -256,6 +283,26 @@ func simple(e ir.Expr) bool {
 	return false
 }
 
+// mayCollect reports whether evaluating e may reach a safe point of the collector: the
+// entry of a compiled function (a call, or apply), a loop's back edge, a checkpoint. It
+// errs on the side of yes (it looks into the bodies of nested functions too).
+func mayCollect(e ir.Expr) bool {
+	found := false
+	ir.Walk(e, func(x ir.Expr) {
+		switch x := x.(type) {
+		case *ir.Call, *ir.Loop, *ir.Recur, *ir.Checkpoint:
+			found = true
+		case *ir.CallBuiltin:
+			_, inline := builtins[x.Builtin.Name]
+			_, lib := libFn(x.Builtin)
+			if x.Builtin.Name == "apply" || !inline && !lib {
+				found = true
+			}
+		}
+	})
+	return found
+}
+
 func allSimple(es []ir.Expr) bool {
 	for _, e := range es {
 		if !simple(e) {
@@ -271,13 +318,14 @@ func allSimple(es []ir.Expr) bool {
 func (g *fnGen) operands(es []ir.Expr) []X {
 	xs := make([]X, len(es))
 	for i, e := range es {
-		if simple(e) || allSimple(es[i+1:]) {
-			// Nothing after it can call: it may be evaluated where it is used (once).
+		if simple(e) || allSimple(es[i+1:]) && (i == 0 || !mayCollect(e)) {
+			// Nothing after it can call: it may be evaluated where it is used (once),
+			// unless the values of the operands before it wait on the Wasm stack
+			// meanwhile and it may reach a safe point of the collector.
 			xs[i] = g.x(e)
 			continue
 		}
-		s := g.temp()
-		g.setSlot(s, g.x(e))
+		s := g.push(g.x(e))
 		xs[i] = g.slot(s)
 	}
 	return xs
@@ -291,7 +339,7 @@ func (g *fnGen) expr(e ir.Expr) {
 	case *ir.Local:
 		f.Emit(g.slot(e.Slot))
 	case *ir.Free:
-		f.Emit(Load64(Wrap(g.clo.Get()), uint32(layout.ClosureCapture+8*e.Index)))
+		f.Emit(Load64(Wrap(g.slot(g.cloSlot)), uint32(layout.ClosureCapture+8*e.Index)))
 	case *ir.GlobalRef:
 		f.Set(g.r, Load64(g.globalsBase(e.Global), uint32(8*e.Global.Index)))
 		f.If(Eq64(g.r.Get(), guest.Const(layout.Unbound)), func() {
@@ -377,7 +425,11 @@ func (g *fnGen) expr(e ir.Expr) {
 	case *ir.Step:
 		g.step(e)
 	case *ir.Checkpoint:
-		g.checkedCall(e, rt.Checkpoint, g.operands([]ir.Expr{e.Name})...)
+		// The heap is compacted first, so that a snapshot taken at the checkpoint holds
+		// live data only: every live value is in the frame, below top.
+		name := g.operands([]ir.Expr{e.Name})
+		f.Do(Call(rt.Fn("gc_collect"), g.slotAddr(g.top), guest.Const(layout.Nil)))
+		g.checkedCall(e, rt.Checkpoint, name...)
 	case *ir.Try:
 		g.try(e)
 	case *ir.Throw:
@@ -454,9 +506,7 @@ func (g *fnGen) call(e *ir.Call) {
 	saved := g.top
 	fn := g.x(e.Fn)
 	if !simple(e.Fn) && !allSimple(e.Args) {
-		s := g.temp()
-		g.setSlot(s, fn)
-		fn = g.slot(s)
+		fn = g.slot(g.push(fn))
 	}
 	out := g.layArgs(e.Args)
 	cl := g.scratchLocal()
@@ -503,7 +553,8 @@ func (g *fnGen) recur(e *ir.Recur) {
 		g.setSlot(s, tmps[i].Get())
 	}
 	g.release(len(vals))
-	g.chargeFuel(1)
+	// A safe point of the collector: every live value is in the frame, below top.
+	g.c.rt.LoopCheck(f, g.slotAddr(g.top), !g.c.opts.Unmetered)
 	f.Br(target)
 	g.top = saved
 }
@@ -515,9 +566,7 @@ func (g *fnGen) hostCall(e *ir.HostCall) {
 	out := g.layArgs(parts)
 	opts := guest.Const(layout.Nil)
 	if e.Options != nil {
-		s := g.temp()
-		g.setSlot(s, g.x(e.Options))
-		opts = g.slot(s)
+		opts = g.slot(g.push(g.x(e.Options)))
 	}
 	rt.ChargeFuel(f, C64(1))
 	g.checked(e, Call(rt.HostCall, g.slotAddr(out), C32(int32(len(parts))), opts))
@@ -546,8 +595,7 @@ func (g *fnGen) rethrow() { g.f.Br(g.handlers[len(g.handlers)-1]) }
 func (g *fnGen) step(e *ir.Step) {
 	f, rt := g.f, g.c.rt
 	saved := g.top
-	name := g.temp()
-	g.setSlot(name, g.x(e.Name))
+	name := g.push(g.x(e.Name))
 	g.checked(e, Call(rt.Step, C32(0), g.slot(name), guest.Const(layout.Nil)))
 	f.Do(Stack)
 	result := g.temp()
@@ -635,12 +683,8 @@ func (g *fnGen) check(at ir.Expr, t value.Value, what string) {
 // a callee (or a variadic routine) reads them; it returns the first slot.
 func (g *fnGen) layArgs(args []ir.Expr) int {
 	out := g.top
-	for i, a := range args {
-		g.top = out + i + 1
-		if g.top > g.maxTop {
-			g.maxTop = g.top
-		}
-		g.setSlot(out+i, g.x(a))
+	for _, a := range args {
+		g.push(g.x(a))
 	}
 	g.top = out + len(args)
 	if g.top > g.maxTop {

@@ -19,7 +19,8 @@ func init() {
 		f.Set(xs, Call(rt.Fn(Library["vec"].Routine), Load64(Add32(fp.Get(), Shl32(Add32(n.Get(), C32(1)), C32(3))), 0)))
 		f.If(Eq64(xs.Get(), Const(layout.Err)), func() { f.Return(xs.Get()) }, nil)
 		f.Set(count, Call(rt.Fn("vector_count"), xs.Get()))
-		f.If(GtU32(Add32(fp.Get(), Shl32(Add32(n.Get(), count.Get()), C32(3))), rt.StackLimit.Get()), func() {
+		// heap_base is the end of the stack (stack_limit may be lowered to request a collection).
+		f.If(GtU32(Add32(fp.Get(), Shl32(Add32(n.Get(), count.Get()), C32(3))), rt.HeapBase.Get()), func() {
 			f.Exec(Call(rt.Abort, C32(AbortStack)))
 		}, nil)
 		rt.ChargeFuel(f, ExtendU(count.Get()))

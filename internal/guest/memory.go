@@ -7,21 +7,36 @@ import (
 
 func init() {
 	// alloc(type, words) -> address of a new object with its header written and its
-	// payload zeroed (fresh memory is zero; the heap is never reused without a clear).
+	// payload zeroed (fresh memory is zero: the collector clears what it frees). Past
+	// alloc_end (the end of the memory, or the collector's trigger, whichever is lower)
+	// alloc_slow asks for a collection at the next safe point and grows the memory: alloc
+	// never collects itself, so no caller has to root what it holds in Wasm locals.
 	define("alloc", []ValType{I32, I32}, []ValType{I32}, func(rt *Runtime, f *Func) {
 		typ, words := f.Param(0), f.Param(1)
 		p, next := f.NewLocal(I32), f.NewLocal(I32)
 		f.Set(p, rt.HP.Get())
 		f.Set(next, Add32(p.Get(), Add32(C32(layout.HeaderSize), Shl32(words.Get(), C32(3)))))
-		f.If(GtU32(next.Get(), rt.HeapEnd.Get()), func() {
-			f.Exec(Call(rt.Fn("grow"), next.Get()))
+		f.If(GtU32(next.Get(), rt.AllocEnd.Get()), func() {
+			f.Exec(Call(rt.Fn("alloc_slow"), next.Get()))
 		}, nil)
 		f.SetGlobal(rt.HP, next.Get())
 		f.Store8(p.Get(), layout.HeaderTypeOffset, typ.Get())
 		f.Store32(p.Get(), layout.HeaderSizeOffset, words.Get())
 		f.Result(p.Get())
 	})
-	// grow(end) makes the heap reach at least end, within the memory limit.
+	// alloc_slow(next): past the trigger, a collection is requested (gc_request); past
+	// the memory's end, the memory grows (up to the limit).
+	define("alloc_slow", []ValType{I32}, nil, func(rt *Runtime, f *Func) {
+		next := f.Param(0)
+		f.If(GtU32(next.Get(), rt.GCTrigger.Get()), func() {
+			f.Exec(Call(rt.Fn("gc_request")))
+		}, nil)
+		f.If(GtU32(next.Get(), rt.HeapEnd.Get()), func() {
+			f.Exec(Call(rt.Fn("grow"), next.Get()))
+		}, nil)
+		rt.setAllocEnd(f)
+	})
+	// grow(end) makes the memory reach at least end, within the memory limit.
 	define("grow", []ValType{I32}, nil, func(rt *Runtime, f *Func) {
 		end := f.Param(0)
 		pages := f.NewLocal(I32)
@@ -49,12 +64,37 @@ func (rt *Runtime) ChargeFuel(f *Func, n X) {
 }
 
 // EntryCheck is a function's entry: one unit of fuel, and room on the shadow stack for
-// a frame ending at frameEnd; a single branch covers both.
-func (rt *Runtime) EntryCheck(f *Func, frameEnd X) {
+// a frame ending at frameEnd; a single branch covers both. The entry is also a safe point
+// of the collector: a requested collection lowers stack_limit so that the next entry
+// takes the slow path, which collects with the frames up to argsEnd (the callee's
+// arguments) as roots and reloads the callee's closure, which may have moved.
+func (rt *Runtime) EntryCheck(f *Func, frameEnd, argsEnd X, clo Local) {
 	left := rt.fuelLocal(f)
 	f.SetGlobal(rt.Fuel, Tee(left, Sub64(rt.Fuel.Get(), C64(1))))
 	f.If(Or32(LtS64(left.Get(), C64(0)), GtU32(frameEnd, rt.StackLimit.Get())), func() {
-		f.Exec(Call(rt.Fn("entry_slow"), frameEnd))
+		f.Set(clo, Call(rt.Fn("entry_slow"), frameEnd, argsEnd, clo.Get()))
+	}, nil)
+}
+
+// StackCheck is the entry of an unmetered function: the stack test alone (which also
+// catches a requested collection).
+func (rt *Runtime) StackCheck(f *Func, frameEnd, argsEnd X, clo Local) {
+	f.If(GtU32(frameEnd, rt.StackLimit.Get()), func() {
+		f.Set(clo, Call(rt.Fn("entry_slow"), frameEnd, argsEnd, clo.Get()))
+	}, nil)
+}
+
+// LoopCheck is a loop's back edge: one unit of fuel (unless unmetered), and a safe point
+// of the collector with the frames up to scanEnd as roots.
+func (rt *Runtime) LoopCheck(f *Func, scanEnd X, metered bool) {
+	if !metered {
+		f.If(rt.GCPending.Get(), func() { f.Exec(Call(rt.Fn("loop_slow"), scanEnd)) }, nil)
+		return
+	}
+	left := rt.fuelLocal(f)
+	f.SetGlobal(rt.Fuel, Tee(left, Sub64(rt.Fuel.Get(), C64(1))))
+	f.If(Or32(LtS64(left.Get(), C64(0)), rt.GCPending.Get()), func() {
+		f.Exec(Call(rt.Fn("loop_slow"), scanEnd))
 	}, nil)
 }
 
@@ -68,9 +108,18 @@ func (rt *Runtime) fuelLocal(f *Func) Local {
 }
 
 func init() {
-	// entry_slow(frame_end) is the rare path of a function's entry.
-	define("entry_slow", []ValType{I32}, nil, func(rt *Runtime, f *Func) {
-		f.If(GtU32(f.Param(0).Get(), rt.StackLimit.Get()), func() { f.Exec(Call(rt.Abort, C32(AbortStack))) }, nil)
+	// entry_slow(frame_end, args_end, closure) -> closure is the rare path of a
+	// function's entry: a collection, the stack limit, the fuel.
+	define("entry_slow", []ValType{I32, I32, I64}, []ValType{I64}, func(rt *Runtime, f *Func) {
+		clo := f.Param(2)
+		f.Set(clo, Call(rt.Fn("gc_safepoint"), f.Param(1).Get(), clo.Get()))
+		f.If(GtU32(f.Param(0).Get(), rt.HeapBase.Get()), func() { f.Exec(Call(rt.Abort, C32(AbortStack))) }, nil)
+		f.If(LtS64(rt.Fuel.Get(), C64(0)), func() { f.Exec(Call(rt.Fn("fuel_slow"))) }, nil)
+		f.Result(clo.Get())
+	})
+	// loop_slow(scan_end) is the rare path of a loop's back edge.
+	define("loop_slow", []ValType{I32}, nil, func(rt *Runtime, f *Func) {
+		f.Do(Call(rt.Fn("gc_safepoint"), f.Param(0).Get(), Const(layout.Nil)))
 		f.If(LtS64(rt.Fuel.Get(), C64(0)), func() { f.Exec(Call(rt.Fn("fuel_slow"))) }, nil)
 	})
 }

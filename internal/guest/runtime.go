@@ -38,6 +38,16 @@ type Runtime struct {
 	fuelLocals map[*Func]Local
 	// The empty collections, static objects every module has.
 	EmptyList, EmptyVector, EmptyMap, EmptySet uint64
+
+	// The collector (gc.go).
+	HeapBase, GCTrigger, AllocEnd, GCCount, GCPending GlobalRef
+	gcFromEnd, gcDelta, gcMinHeap                     GlobalRef
+	rawTable                                          uint32
+	roots                                             [][2]uint32
+	staticRootsFn                                     *Func
+	// GCStress makes the collector run at every safe point after an allocation (set
+	// before the first routine is emitted).
+	GCStress bool
 }
 
 // Exported global names.
@@ -95,6 +105,7 @@ func New() *Runtime {
 	rt.ErrAt = rt.exportGlobal(GlobalErrAt, I32, 0)
 	rt.Site = m.AddGlobal(I32, true, 0)
 	rt.Data = newData()
+	rt.initGC()
 	emptyNode := rt.Data.Object(layout.TypeVNode, nil, nil)
 	rt.EmptyList = rt.Data.Object(layout.TypeList, []uint64{0}, []uint64{layout.Nil, layout.Nil})
 	rt.EmptyVector = rt.Data.Object(layout.TypeVector, []uint64{uint64(layout.VectorBits) << 32}, []uint64{emptyNode, emptyNode})

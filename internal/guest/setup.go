@@ -14,6 +14,7 @@ import (
 // gives each instance its stack and heap.
 func (rt *Runtime) Finish() {
 	m := rt.M
+	rt.finishGC()
 	if len(rt.Data.Bytes()) > 0 {
 		m.Datas = append(m.Datas, Data{Offset: layout.StaticBase, Bytes: rt.Data.Bytes()})
 	}
@@ -55,5 +56,9 @@ func Setup(mod api.Module, stackBytes, memoryLimit uint32) error {
 	set(GlobalHP, uint64(heapBase))
 	set(GlobalHeapEnd, uint64(mem.Size()))
 	set(GlobalHeapLimit, uint64(memoryLimit))
+	set(GlobalHeapBase, uint64(heapBase))
+	trigger := uint64(heapBase) + get(GlobalGCMinHeap).Get()
+	set(GlobalGCTrigger, trigger)
+	set(GlobalAllocEnd, min(trigger, uint64(mem.Size())))
 	return nil
 }
