@@ -101,9 +101,7 @@ func (e *Engine) runtimes() []wazero.Runtime {
 // Close releases everything the engine compiled. It first cancels the background
 // compilations that have not started and waits for those under way.
 func (e *Engine) Close(ctx context.Context) error {
-	e.mu.Lock()
 	e.bg.stop()
-	e.mu.Unlock()
 	e.bg.wait()
 	var err error
 	for _, r := range e.runtimes() {
@@ -115,11 +113,17 @@ func (e *Engine) Close(ctx context.Context) error {
 // Module is a compiled plan, ready to spawn VMs.
 type Module struct {
 	plan *compile.Program
-	// tier0 is the module compiled for the interpreter, nil when tier 1 was compiled at
-	// once. It stays usable after tier 1 is ready, for VMs spawned before.
-	tier0 wazero.CompiledModule
+	// tier0 is the module compiled for the interpreter: nil when tier 1 was compiled at
+	// once, and released when tier 1 is ready (the interpreter's code takes some 300 KB
+	// of Go heap a module; VMs spawned on it keep what they use). tier0Mu keeps it from
+	// being released while a VM is instantiated from it.
+	tier0Mu sync.RWMutex
+	tier0   wazero.CompiledModule
+	engine  *Engine
 	// done is closed when tier 1 is settled: tier1 is set, or tier1Err says why not.
+	// state is where tier 1 stands (tier1Idle, ...), under engine.bg.mu.
 	done     chan struct{}
+	state    int
 	tier1    wazero.CompiledModule
 	tier1Err error
 	memories memoryPool // shared by both tiers: the linear memory is the same
@@ -153,6 +157,9 @@ func (m *Module) Optimized() bool {
 // An error means tier 1 will not come (the engine was closed, or the compiler failed);
 // the module still spawns VMs on tier 0.
 func (m *Module) WaitOptimized(ctx context.Context) error {
+	if !m.Optimized() {
+		m.engine.wantTier1(m) // it may have dropped out of the queue
+	}
 	select {
 	case <-m.done:
 		return m.tier1Err
@@ -186,15 +193,14 @@ func (e *Engine) add(ctx context.Context, plan *compile.Program) (*Module, error
 	if m, ok := e.modules[plan.Hash]; ok {
 		return m, nil
 	}
-	m := &Module{plan: plan, done: make(chan struct{})}
+	m := &Module{plan: plan, engine: e, done: make(chan struct{})}
 	tiered := e.interp != nil && (e.cfg.tier0Only || !e.knownOptimized(plan.Hash))
 	if !tiered {
 		compiled, err := e.runtime.CompileModule(ctx, plan.Binary)
 		if err != nil {
 			return nil, fmt.Errorf("microvm: the compiled plan does not validate: %w", err)
 		}
-		m.tier1 = compiled
-		close(m.done)
+		m.settle(compiled, nil)
 		e.modules[plan.Hash] = m
 		return m, nil
 	}
@@ -204,11 +210,9 @@ func (e *Engine) add(ctx context.Context, plan *compile.Program) (*Module, error
 	}
 	m.tier0 = compiled
 	if e.cfg.tier0Only {
-		m.tier1Err = errTier0Only
-		close(m.done)
-	} else if !e.bg.run(func(stop <-chan struct{}) { e.optimize(m, stop) }) {
-		m.tier1Err = ErrClosed
-		close(m.done)
+		m.settle(nil, errTier0Only)
+	} else {
+		e.wantTier1(m)
 	}
 	e.modules[plan.Hash] = m
 	return m, nil
@@ -283,20 +287,7 @@ func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, 
 		}
 		return vm.memory
 	}))
-	rt, compiled := e.runtime, m.tier1
-	if !m.Optimized() {
-		rt, compiled = e.interp, m.tier0
-		if !e.cfg.tier0Only && !tier0Fits(min(lim.StackBytes, uint32(lim.Memory/4))) {
-			// A shadow stack this deep could take the interpreter past its call depth:
-			// the VM waits for tier 1, which has no such bound.
-			if err := m.WaitOptimized(ctx); err != nil {
-				return nil, err
-			}
-			rt, compiled = e.runtime, m.tier1
-		}
-	}
-	vm.optimized = rt == e.runtime
-	inst, err := rt.InstantiateModule(ictx, compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(noRandomness{}))
+	inst, err := m.instantiate(ictx, e, vm, min(lim.StackBytes, uint32(lim.Memory/4)))
 	if err != nil {
 		return nil, err
 	}
@@ -326,6 +317,31 @@ func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, 
 		inst.Memory().WriteUint64Le(m.plan.GlobalsAddr+uint32(8*in.Global), gv)
 	}
 	return vm, nil
+}
+
+// instantiate makes the VM's instance on tier 1 when it is ready, else on tier 0.
+func (m *Module) instantiate(ctx context.Context, e *Engine, vm *VM, stack uint32) (api.Module, error) {
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(noRandomness{})
+	if !m.Optimized() {
+		if e.cfg.tier0Only || tier0Fits(stack) {
+			m.tier0Mu.RLock()
+			if m.tier0 != nil {
+				defer m.tier0Mu.RUnlock()
+				if !e.cfg.tier0Only {
+					e.wantTier1(m) // it may have dropped out of the queue
+				}
+				return e.interp.InstantiateModule(ctx, m.tier0, cfg)
+			}
+			m.tier0Mu.RUnlock() // released: tier 1 is ready
+		}
+		// A shadow stack this deep could take the interpreter past its call depth: the
+		// VM waits for tier 1, which has no such bound.
+		if err := m.WaitOptimized(ctx); err != nil {
+			return nil, err
+		}
+	}
+	vm.optimized = true
+	return e.runtime.InstantiateModule(ctx, m.tier1, cfg)
 }
 
 // Close releases the VM. Its memory goes back to the module's pool when it can be reused.

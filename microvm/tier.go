@@ -11,6 +11,8 @@ import (
 	"runtime/debug"
 	"sync"
 	_ "unsafe" // go:linkname, for the interpreter's call depth
+
+	"github.com/tetratelabs/wazero"
 )
 
 // Tiered compilation (Config.Tiered). A module is compiled twice, by two wazero
@@ -26,75 +28,132 @@ var ErrClosed = errors.New("microvm: the engine is closed")
 
 var errTier0Only = errors.New("microvm: the engine keeps modules on tier 0")
 
-// background runs an engine's tier-1 compilations: at most half the processors' worth
-// at a time (the rest is for the VMs), none once the engine closes.
+// background compiles an engine's modules for tier 1, newest first, on at most half the
+// processors (the rest is for the VMs). At most maxPending modules wait: when more
+// come, the oldest waiting one drops out and stays on tier 0 until it is spawned again
+// or waited for, which queues it anew. A burst of new plans then does not leave a long
+// backlog of compilations, mostly of plans that ran once, eating a processor long after.
 type background struct {
-	sem     chan struct{}
-	closing chan struct{}
+	mu      sync.Mutex
+	queue   []*Module // waiting, oldest first
+	workers int
 	closed  bool
+	closing chan struct{}
 	wg      sync.WaitGroup
 }
 
-func (b *background) start() {
-	b.sem = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
-	b.closing = make(chan struct{})
-}
+const maxPending = 32
 
-// run starts f in a goroutine, or reports false when the engine is closed. The caller
-// holds the engine's lock.
-func (b *background) run(f func(stop <-chan struct{})) bool {
-	if b.closing == nil || b.closed {
-		return false
-	}
-	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		f(b.closing)
-	}()
-	return true
-}
+// Tier-1 states of a module, guarded by its engine's background.mu.
+const (
+	tier1Idle      = iota // not asked for, or dropped from the queue
+	tier1Queued           // waiting in the queue
+	tier1Compiling        // a worker compiles it
+	tier1Settled          // m.done is closed
+)
 
-// stop cancels the compilations that have not started; the caller holds the engine's
-// lock. wait then waits for those under way.
-func (b *background) stop() {
-	if b.closing != nil && !b.closed {
-		b.closed = true
-		close(b.closing)
-	}
-}
+func (b *background) start() { b.closing = make(chan struct{}) }
 
-func (b *background) wait() { b.wg.Wait() }
-
-// optimize compiles m for tier 1, then settles m.done.
-func (e *Engine) optimize(m *Module, stop <-chan struct{}) {
-	defer close(m.done)
-	select {
-	case e.bg.sem <- struct{}{}:
-		defer func() { <-e.bg.sem }()
-	case <-stop:
-		m.tier1Err = ErrClosed
+// wantTier1 queues m for tier 1 unless it is queued, being compiled, or settled.
+func (e *Engine) wantTier1(m *Module) {
+	b := &e.bg
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if m.state != tier1Idle {
 		return
 	}
+	if b.closed {
+		m.settle(nil, ErrClosed)
+		return
+	}
+	m.state = tier1Queued
+	b.queue = append(b.queue, m)
+	if len(b.queue) > maxPending {
+		b.queue[0].state = tier1Idle
+		b.queue = append(b.queue[:0], b.queue[1:]...)
+	}
+	if b.workers < max(1, runtime.GOMAXPROCS(0)/2) {
+		b.workers++
+		b.wg.Add(1)
+		go e.worker()
+	}
+}
+
+// settle records how tier 1 ended for m; the caller holds the background's lock.
+func (m *Module) settle(compiled wazero.CompiledModule, err error) {
+	m.tier1, m.tier1Err, m.state = compiled, err, tier1Settled
+	close(m.done)
+}
+
+func (e *Engine) worker() {
+	b := &e.bg
+	defer b.wg.Done()
+	for {
+		b.mu.Lock()
+		if len(b.queue) == 0 || b.closed {
+			b.workers--
+			b.mu.Unlock()
+			return
+		}
+		m := b.queue[len(b.queue)-1]
+		b.queue = b.queue[:len(b.queue)-1]
+		m.state = tier1Compiling
+		b.mu.Unlock()
+
+		compiled, err := e.compileTier1(m)
+		b.mu.Lock()
+		m.settle(compiled, err)
+		b.mu.Unlock()
+		if err == nil {
+			e.rememberOptimized(m.plan.Hash)
+			m.releaseTier0()
+		}
+	}
+}
+
+func (e *Engine) compileTier1(m *Module) (wazero.CompiledModule, error) {
 	if e.cfg.hold != nil {
 		select {
 		case <-e.cfg.hold:
-		case <-stop:
+		case <-e.bg.closing:
+			return nil, ErrClosed
 		}
-	}
-	select {
-	case <-stop:
-		m.tier1Err = ErrClosed
-		return
-	default:
 	}
 	// wazero's compiler does not look at the context: Close waits for it to finish.
 	compiled, err := e.runtime.CompileModule(context.Background(), m.plan.Binary)
 	if err != nil {
-		m.tier1Err = fmt.Errorf("microvm: tier 1 could not compile the plan: %w", err)
+		return nil, fmt.Errorf("microvm: tier 1 could not compile the plan: %w", err)
+	}
+	return compiled, nil
+}
+
+// stop settles the modules still queued and lets no new compilation start; wait then
+// waits for those under way.
+func (b *background) stop() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closing == nil || b.closed {
 		return
 	}
-	m.tier1 = compiled
-	e.rememberOptimized(m.plan.Hash)
+	b.closed = true
+	close(b.closing)
+	for _, m := range b.queue {
+		m.settle(nil, ErrClosed)
+	}
+	b.queue = nil
+}
+
+func (b *background) wait() { b.wg.Wait() }
+
+// releaseTier0 drops the interpreter's code once tier 1 is ready.
+func (m *Module) releaseTier0() {
+	m.tier0Mu.Lock()
+	tier0 := m.tier0
+	m.tier0 = nil
+	m.tier0Mu.Unlock()
+	if tier0 != nil {
+		tier0.Close(context.Background())
+	}
 }
 
 // The machine code of a module compiled into CacheDir is found again by wazero, not by

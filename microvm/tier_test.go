@@ -213,12 +213,12 @@ func TestDeepStackWaitsForTier1(t *testing.T) {
 	go func() {
 		vm, err := m.Spawn(ctx, e, microvm.SpawnOptions{Limits: microvm.Limits{StackBytes: 4 << 20}})
 		if err == nil {
-			defer vm.Close(ctx)
 			if !vm.Optimized() {
 				err = errors.New("a VM with a 4 MB shadow stack runs on tier 0")
 			} else if v, rerr := vm.Run(ctx); rerr != nil || !value.Equal(v, value.Int(100000)) {
 				err = fmt.Errorf("%v, %v", v, rerr)
 			}
+			vm.Close(ctx) // before the test closes the engine
 		}
 		done <- err
 	}()
