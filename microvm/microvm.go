@@ -50,11 +50,12 @@ type Config struct {
 	// A module whose machine code is already known (compiled by this engine, or by an
 	// earlier process into CacheDir) is compiled for tier 1 at once.
 	Tiered bool
+	// Tier0Only keeps every module on tier 0 (wazero's interpreter) and never compiles
+	// tier 1: to test and measure tier 0.
+	Tier0Only bool
 
-	// tier0Only keeps every module on tier 0; hold, when set, delays tier-1
-	// compilations until it is closed (tests).
-	tier0Only bool
-	hold      chan struct{}
+	// hold, when set, delays tier-1 compilations until it is closed (tests).
+	hold chan struct{}
 }
 
 // Engine compiles plans and keeps what it compiled.
@@ -78,7 +79,7 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 		rc = rc.WithCompilationCache(cache)
 	}
 	e := &Engine{cfg: cfg, runtime: wazero.NewRuntimeWithConfig(ctx, rc), modules: map[[32]byte]*Module{}}
-	if cfg.Tiered || cfg.tier0Only {
+	if cfg.Tiered || cfg.Tier0Only {
 		e.interp = wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(api.CoreFeaturesV2))
 		e.bg.start()
 	}
@@ -194,7 +195,7 @@ func (e *Engine) add(ctx context.Context, plan *compile.Program) (*Module, error
 		return m, nil
 	}
 	m := &Module{plan: plan, engine: e, done: make(chan struct{})}
-	tiered := e.interp != nil && (e.cfg.tier0Only || !e.knownOptimized(plan.Hash))
+	tiered := e.interp != nil && (e.cfg.Tier0Only || !e.knownOptimized(plan.Hash))
 	if !tiered {
 		compiled, err := e.runtime.CompileModule(ctx, plan.Binary)
 		if err != nil {
@@ -209,7 +210,7 @@ func (e *Engine) add(ctx context.Context, plan *compile.Program) (*Module, error
 		return nil, fmt.Errorf("microvm: the compiled plan does not validate: %w", err)
 	}
 	m.tier0 = compiled
-	if e.cfg.tier0Only {
+	if e.cfg.Tier0Only {
 		m.settle(nil, errTier0Only)
 	} else {
 		e.wantTier1(m)
@@ -323,11 +324,11 @@ func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, 
 func (m *Module) instantiate(ctx context.Context, e *Engine, vm *VM, stack uint32) (api.Module, error) {
 	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(noRandomness{})
 	if !m.Optimized() {
-		if e.cfg.tier0Only || tier0Fits(stack) {
+		if e.cfg.Tier0Only || tier0Fits(stack) {
 			m.tier0Mu.RLock()
 			if m.tier0 != nil {
 				defer m.tier0Mu.RUnlock()
-				if !e.cfg.tier0Only {
+				if !e.cfg.Tier0Only {
 					e.wantTier1(m) // it may have dropped out of the queue
 				}
 				return e.interp.InstantiateModule(ctx, m.tier0, cfg)

@@ -23,7 +23,7 @@ import (
 func tiers(t testing.TB) [2]*microvm.Engine {
 	t.Helper()
 	ctx := context.Background()
-	e0, err := microvm.NewTier0Engine(ctx, microvm.Config{})
+	e0, err := microvm.NewEngine(ctx, microvm.Config{Tier0Only: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +303,7 @@ func TestCachedModuleStartsOnTier1(t *testing.T) {
 // TestConformance runs it on the wasm engine) on tier 0.
 func TestConformanceOnTier0(t *testing.T) {
 	ctx := context.Background()
-	e, err := microvm.NewTier0Engine(ctx, microvm.Config{})
+	e, err := microvm.NewEngine(ctx, microvm.Config{Tier0Only: true})
 	if err != nil {
 		t.Fatal(err)
 	}
