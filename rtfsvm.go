@@ -158,13 +158,16 @@ var (
 	wasmErr    error
 )
 
-// Engine returns the process's MicroVM engine.
+// Engine returns the process's MicroVM engine. It compiles in tiers
+// (microvm.Config.Tiered): a newly prepared plan runs at once on wazero's interpreter
+// while its optimized machine code is compiled in the background; Prepared.WaitOptimized
+// waits for that code.
 func Engine() (*microvm.Engine, error) {
 	wasmOnce.Do(func() {
-		wasmEngine, wasmErr = microvm.NewEngine(context.Background(), microvm.Config{CacheDir: cacheDir})
+		wasmEngine, wasmErr = microvm.NewEngine(context.Background(), microvm.Config{CacheDir: cacheDir, Tiered: true})
 		if wasmErr != nil && cacheDir != "" {
 			// A cache that cannot be used only costs time.
-			wasmEngine, wasmErr = microvm.NewEngine(context.Background(), microvm.Config{})
+			wasmEngine, wasmErr = microvm.NewEngine(context.Background(), microvm.Config{Tiered: true})
 		}
 	})
 	return wasmEngine, wasmErr
@@ -176,6 +179,19 @@ var cacheDir string
 // later processes skip compiling them. It must be called before the first plan is
 // prepared for the wasm engine.
 func UseStore(dir string) { cacheDir = filepath.Join(dir, "cache", "wazero") }
+
+// WaitOptimized waits until the plan's optimized machine code is ready, so that the runs
+// started afterwards get it rather than wazero's interpreter. Both run the plan the same
+// way (same values, errors, fuel and limits); only speed differs. It returns nil at once
+// for the interpreter engine and for a plan whose code was ready (compiled before, or
+// found in the store's cache). A process that runs one CPU-heavy plan calls it before
+// the run; a host starting many plans that mostly wait on host calls need not.
+func (p *Prepared) WaitOptimized(ctx context.Context) error {
+	if p.wasm == nil {
+		return nil
+	}
+	return p.wasm.WaitOptimized(ctx)
+}
 
 // Engine is the engine the plan was prepared for.
 func (p *Prepared) Engine() string { return p.engine }

@@ -70,6 +70,11 @@ func (w Workload) benchRTFS(engine string) func(b *testing.B) {
 		if err != nil {
 			b.Skip(err) // an engine that cannot run this workload yet
 		}
+		// The process engine is tiered: measure the optimized code (tier 1), not the
+		// interpreter that runs a plan while it is compiled.
+		if err := plan.WaitOptimized(ctx); err != nil {
+			b.Fatal(err)
+		}
 		var v value.Value
 		b.ResetTimer()
 		// Each run spawns a fresh VM (wasm) or thread (interp): that is part of the cost.

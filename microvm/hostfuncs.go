@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/rtfsvm/rtfsvm/host"
@@ -24,10 +25,11 @@ const (
 	i64 = api.ValueTypeI64
 )
 
-// instantiateHost defines the module every guest imports from. Each function finds its
+// instantiateHost defines the module every guest imports from in the runtime r (each
+// tier's runtime has its own instance of the same functions). Each function finds its
 // VM in the context of the call.
-func (e *Engine) instantiateHost(ctx context.Context) error {
-	b := e.runtime.NewHostModuleBuilder(guest.HostModule)
+func instantiateHost(ctx context.Context, r wazero.Runtime) error {
+	b := r.NewHostModuleBuilder(guest.HostModule)
 	fn := func(name string, params, results []api.ValueType, f func(vm *VM, stack []uint64)) {
 		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, _ api.Module, stack []uint64) {
 			f(ctx.Value(vmKey{}).(*VM), stack)

@@ -46,14 +46,29 @@ type Config struct {
 	// GCStress compiles plans whose garbage collector runs at every safe point after an
 	// allocation: only to test the collector.
 	GCStress bool
+	// Tiered makes a new module ready at once: Compile and Load compile it for wazero's
+	// interpreter (tier 0, a few times faster to compile), and wazero's optimizing
+	// compiler (tier 1) compiles it in the background. Spawn uses tier 1 as soon as it is
+	// ready; a VM keeps the tier it was spawned on. Module.WaitOptimized waits for tier 1.
+	// A module whose machine code is already known (compiled by this engine, or by an
+	// earlier process into CacheDir) is compiled for tier 1 at once.
+	Tiered bool
+	// Tier0Only keeps every module on tier 0 (wazero's interpreter) and never compiles
+	// tier 1: to test and measure tier 0.
+	Tier0Only bool
+
+	// hold, when set, delays tier-1 compilations until it is closed (tests).
+	hold chan struct{}
 }
 
 // Engine compiles plans and keeps what it compiled.
 type Engine struct {
 	cfg     Config
-	runtime wazero.Runtime
+	runtime wazero.Runtime // tier 1: wazero's optimizing compiler
+	interp  wazero.Runtime // tier 0: wazero's interpreter; nil unless tiered
 	mu      sync.Mutex
 	modules map[[32]byte]*Module
+	bg      background
 }
 
 // NewEngine starts an engine. Close it to release its compiled code.
@@ -67,21 +82,55 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 		rc = rc.WithCompilationCache(cache)
 	}
 	e := &Engine{cfg: cfg, runtime: wazero.NewRuntimeWithConfig(ctx, rc), modules: map[[32]byte]*Module{}}
-	if err := e.instantiateHost(ctx); err != nil {
-		e.runtime.Close(ctx)
-		return nil, err
+	if cfg.Tiered || cfg.Tier0Only {
+		e.interp = wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(api.CoreFeaturesV2))
+		e.bg.start()
+	}
+	for _, r := range e.runtimes() {
+		if err := instantiateHost(ctx, r); err != nil {
+			e.Close(ctx)
+			return nil, err
+		}
 	}
 	return e, nil
 }
 
-// Close releases everything the engine compiled.
-func (e *Engine) Close(ctx context.Context) error { return e.runtime.Close(ctx) }
+func (e *Engine) runtimes() []wazero.Runtime {
+	if e.interp == nil {
+		return []wazero.Runtime{e.runtime}
+	}
+	return []wazero.Runtime{e.runtime, e.interp}
+}
+
+// Close releases everything the engine compiled. It first cancels the background
+// compilations that have not started and waits for those under way.
+func (e *Engine) Close(ctx context.Context) error {
+	e.bg.stop()
+	e.bg.wait()
+	var err error
+	for _, r := range e.runtimes() {
+		err = errors.Join(err, r.Close(ctx))
+	}
+	return err
+}
 
 // Module is a compiled plan, ready to spawn VMs.
 type Module struct {
-	plan     *compile.Program
-	compiled wazero.CompiledModule
-	memories memoryPool
+	plan *compile.Program
+	// tier0 is the module compiled for the interpreter: nil when tier 1 was compiled at
+	// once, and released when tier 1 is ready (the interpreter's code takes some 300 KB
+	// of Go heap a module; VMs spawned on it keep what they use). tier0Mu keeps it from
+	// being released while a VM is instantiated from it.
+	tier0Mu sync.RWMutex
+	tier0   wazero.CompiledModule
+	engine  *Engine
+	// done is closed when tier 1 is settled: tier1 is set, or tier1Err says why not.
+	// state is where tier 1 stands (tier1Idle, ...), under engine.bg.mu.
+	done     chan struct{}
+	state    int
+	tier1    wazero.CompiledModule
+	tier1Err error
+	memories memoryPool // shared by both tiers: the linear memory is the same
 }
 
 // Inputs lists the plan's free symbols, which the initial environment must bind.
@@ -95,6 +144,33 @@ func (m *Module) Hash() [32]byte { return m.plan.Hash }
 
 // Binary is the module's Wasm.
 func (m *Module) Binary() []byte { return m.plan.Binary }
+
+// Optimized reports whether tier 1 (wazero's optimizing compiler) is ready: VMs spawned
+// from now on run its machine code.
+func (m *Module) Optimized() bool {
+	select {
+	case <-m.done:
+		return m.tier1 != nil
+	default:
+		return false
+	}
+}
+
+// WaitOptimized waits until tier 1 is ready, so that the VMs spawned afterwards run
+// optimized machine code. It returns at once for a module of an engine without tiering.
+// An error means tier 1 will not come (the engine was closed, or the compiler failed);
+// the module still spawns VMs on tier 0.
+func (m *Module) WaitOptimized(ctx context.Context) error {
+	if !m.Optimized() {
+		m.engine.wantTier1(m) // it may have dropped out of the queue
+	}
+	select {
+	case <-m.done:
+		return m.tier1Err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // Compile compiles a resolved plan, or returns the module compiled before for the same
 // Wasm.
@@ -121,11 +197,27 @@ func (e *Engine) add(ctx context.Context, plan *compile.Program) (*Module, error
 	if m, ok := e.modules[plan.Hash]; ok {
 		return m, nil
 	}
-	compiled, err := e.runtime.CompileModule(ctx, plan.Binary)
+	m := &Module{plan: plan, engine: e, done: make(chan struct{})}
+	tiered := e.interp != nil && (e.cfg.Tier0Only || !e.knownOptimized(plan.Hash))
+	if !tiered {
+		compiled, err := e.runtime.CompileModule(ctx, plan.Binary)
+		if err != nil {
+			return nil, fmt.Errorf("microvm: the compiled plan does not validate: %w", err)
+		}
+		m.settle(compiled, nil)
+		e.modules[plan.Hash] = m
+		return m, nil
+	}
+	compiled, err := e.interp.CompileModule(ctx, plan.Binary)
 	if err != nil {
 		return nil, fmt.Errorf("microvm: the compiled plan does not validate: %w", err)
 	}
-	m := &Module{plan: plan, compiled: compiled}
+	m.tier0 = compiled
+	if e.cfg.Tier0Only {
+		m.settle(nil, errTier0Only)
+	} else {
+		e.wantTier1(m)
+	}
 	e.modules[plan.Hash] = m
 	return m, nil
 }
@@ -158,7 +250,13 @@ type VM struct {
 	steps   []string
 	stopped error // the limit or host failure that stopped the VM
 	memory  experimental.LinearMemory
+	// optimized: the VM runs tier 1's machine code, not the interpreter.
+	optimized bool
 }
+
+// Optimized reports whether the VM runs tier 1 (optimized machine code) rather than
+// wazero's interpreter. It is fixed when the VM is spawned.
+func (vm *VM) Optimized() bool { return vm.optimized }
 
 type vmKey struct{}
 
@@ -193,7 +291,7 @@ func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, 
 		}
 		return vm.memory
 	}))
-	inst, err := e.runtime.InstantiateModule(ictx, m.compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(noRandomness{}))
+	inst, err := m.instantiate(ictx, e, vm, min(lim.StackBytes, uint32(lim.Memory/4)))
 	if err != nil {
 		return nil, err
 	}
@@ -223,6 +321,31 @@ func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, 
 		inst.Memory().WriteUint64Le(m.plan.GlobalsAddr+uint32(8*in.Global), gv)
 	}
 	return vm, nil
+}
+
+// instantiate makes the VM's instance on tier 1 when it is ready, else on tier 0.
+func (m *Module) instantiate(ctx context.Context, e *Engine, vm *VM, stack uint32) (api.Module, error) {
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(noRandomness{})
+	if !m.Optimized() {
+		if e.cfg.Tier0Only || tier0Fits(stack) {
+			m.tier0Mu.RLock()
+			if m.tier0 != nil {
+				defer m.tier0Mu.RUnlock()
+				if !e.cfg.Tier0Only {
+					e.wantTier1(m) // it may have dropped out of the queue
+				}
+				return e.interp.InstantiateModule(ctx, m.tier0, cfg)
+			}
+			m.tier0Mu.RUnlock() // released: tier 1 is ready
+		}
+		// A shadow stack this deep could take the interpreter past its call depth: the
+		// VM waits for tier 1, which has no such bound.
+		if err := m.WaitOptimized(ctx); err != nil {
+			return nil, err
+		}
+	}
+	vm.optimized = true
+	return e.runtime.InstantiateModule(ctx, m.tier1, cfg)
 }
 
 // Close releases the VM. Its memory goes back to the module's pool when it can be reused.

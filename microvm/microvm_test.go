@@ -172,11 +172,11 @@ func TestConcurrentVMs(t *testing.T) {
 				errs <- err
 				return
 			}
-			defer vm.Close(ctx)
 			v, err := vm.Run(ctx)
 			if err == nil && !value.Equal(v, value.Int(4950*int64(k))) {
 				err = fmt.Errorf("VM %d computed %s", k, value.Print(v))
 			}
+			vm.Close(ctx) // before the test ends and closes the engine
 			errs <- err
 		}()
 	}

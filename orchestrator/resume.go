@@ -188,6 +188,10 @@ func (o *Orchestrator) restart(ctx context.Context, started *chain.Action, noMod
 	if err != nil {
 		return Plan{}, RunOptions{}, err
 	}
+	// A resumed run replays its history: it should do so on the optimized code.
+	if err := p.WaitOptimized(ctx); err != nil {
+		return Plan{}, RunOptions{}, err
+	}
 	return Plan{Name: string(name), Prepared: p}, opts, nil
 }
 

@@ -170,6 +170,11 @@ func runPlan(ctx context.Context, f runFlags, args []string, stdin io.Reader, st
 	if err != nil {
 		return report(stderr, err)
 	}
+	// One process runs one plan: it should run on the optimized code, not on wazero's
+	// interpreter, which the process engine starts new plans on (RATIONALE.md).
+	if err := plan.WaitOptimized(ctx); err != nil {
+		return report(stderr, err)
+	}
 	runID := f.runID
 	if runID == "" {
 		runID = orchestrator.NewRunID()

@@ -111,11 +111,14 @@ func New() *Runtime {
 	rt.EmptyVector = rt.Data.Object(layout.TypeVector, []uint64{uint64(layout.VectorBits) << 32}, []uint64{emptyNode, emptyNode})
 	rt.EmptyMap = rt.Data.Object(layout.TypeMap, []uint64{0}, []uint64{layout.Nil})
 	rt.EmptySet = rt.Data.Object(layout.TypeSet, []uint64{0}, []uint64{layout.Nil})
-	for name, v := range map[string]uint64{
-		"empty_list": rt.EmptyList, "empty_vector": rt.EmptyVector, "empty_map": rt.EmptyMap, "empty_set": rt.EmptySet,
-	} {
-		g := rt.M.AddGlobal(I64, false, int64(v))
-		rt.M.Exports = append(rt.M.Exports, Export{Name: name, Kind: ExportGlobal, Index: g.Index})
+	// In a fixed order: the same plan must always give the same module, byte for byte
+	// (the module cache, the disk cache and resuming find a module by its hash).
+	for _, c := range []struct {
+		name string
+		v    uint64
+	}{{"empty_list", rt.EmptyList}, {"empty_vector", rt.EmptyVector}, {"empty_map", rt.EmptyMap}, {"empty_set", rt.EmptySet}} {
+		g := rt.M.AddGlobal(I64, false, int64(c.v))
+		rt.M.Exports = append(rt.M.Exports, Export{Name: c.name, Kind: ExportGlobal, Index: g.Index})
 	}
 	return rt
 }

@@ -1,0 +1,12 @@
+package microvm
+
+import "context"
+
+// NewHeldEngine starts a tiered engine whose background compilations wait until
+// release is called, so that a test knows which tier a VM gets.
+func NewHeldEngine(ctx context.Context, cfg Config) (e *Engine, release func(), err error) {
+	hold := make(chan struct{})
+	cfg.Tiered, cfg.hold = true, hold
+	e, err = NewEngine(ctx, cfg)
+	return e, func() { close(hold) }, err
+}
