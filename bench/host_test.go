@@ -46,6 +46,9 @@ func prepareLoop(b *testing.B) orchestrator.Plan {
 	if err != nil {
 		b.Fatal(err)
 	}
+	if err := p.WaitOptimized(context.Background()); err != nil { // measure tier 1
+		b.Fatal(err)
+	}
 	return orchestrator.Plan{Name: "calls.rtfs", Prepared: p}
 }
 
