@@ -36,7 +36,7 @@ func runGC(t *testing.T, cfg microvm.Config, lim microvm.Limits, src string) (va
 	if err != nil {
 		t.Fatal(err)
 	}
-	vm, err := m.Spawn(ctx, e, microvm.SpawnOptions{Limits: lim})
+	vm, err := m.Spawn(ctx, e, microvm.SpawnOptions{Limits: lim, Host: host.NewLocal(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,31 +97,7 @@ func TestGCCheckpointCompacts(t *testing.T) {
 (let [n (count (make)) kept [n 2 3]]
   (checkpoint :here)
   (count kept))`
-	ctx := context.Background()
-	e, err := microvm.NewEngine(ctx, microvm.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(ctx)
-	forms, err := syntax.Read("gc.rtfs", src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prog, err := resolve.ProgramWithPrelude("gc.rtfs", forms, stdlib.PreludeForms(), stdlib.Lookup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := e.Compile(ctx, prog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vm, err := m.Spawn(ctx, e, microvm.SpawnOptions{Host: host.NewLocal(nil)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer vm.Close(ctx)
-	v, err := vm.Run(ctx)
-	st := vm.MemoryStats()
+	v, err, st := runGC(t, microvm.Config{}, microvm.Limits{}, src)
 	if err != nil || v != value.Int(3) {
 		t.Fatalf("%v, %v", v, err)
 	}

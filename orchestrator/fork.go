@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/rtfsvm/rtfsvm/chain"
 	"github.com/rtfsvm/rtfsvm/policy"
@@ -82,30 +81,18 @@ func (o *Orchestrator) Fork(ctx context.Context, parent, at string, opts RunOpti
 		opts.ID = NewRunID()
 	}
 	restartOpts.ID = opts.ID
-	unlock, err := o.store.Lock(opts.ID)
+	r, start, closeRun, err := o.open(opts.ID, plan.Name)
 	if err != nil {
 		return nil, err
 	}
-	defer unlock()
-	start := time.Now()
-	if err := o.store.CreateRun(store.Run{ID: opts.ID, Plan: plan.Name, Status: store.Running, Started: start}); err != nil {
-		return nil, err
-	}
-	r := &run{o: o, id: opts.ID}
+	defer closeRun()
 	r.replay = newReplay(history[:cut+1])
 	r.state = policy.NewRunStateFrom(opts.ID, r.replay.counts)
 	r.hostCalls = int64(len(r.replay.calls))
-	o.chain.Join()
-	defer o.chain.Leave()
 	started := history[0].Data.(*value.Map).Assoc(value.Keyword("fork"),
 		mapOf("run", value.String(parent), "checkpoint", value.String(at), "checkpoint-action", value.Int(history[cut].Index)))
-	if _, err := r.record(0, chain.RunStarted, 0, started); err != nil {
+	if err := r.begin(started); err != nil {
 		return nil, r.finish(start, nil, err)
-	}
-	if o.chain.Durable() {
-		if err := o.chain.Sync(); err != nil {
-			return nil, r.finish(start, nil, err)
-		}
 	}
 	v, err := o.execute(ctx, r, plan, restartOpts)
 	var diverged *DivergenceError

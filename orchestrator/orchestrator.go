@@ -106,35 +106,12 @@ func (o *Orchestrator) Run(ctx context.Context, plan Plan, opts RunOptions) (val
 	if opts.Env == nil {
 		opts.Env = value.EmptyMap
 	}
-	unlock, err := o.store.Lock(opts.ID)
+	r, start, closeRun, err := o.open(opts.ID, plan.Name)
 	if err != nil {
 		return nil, err
 	}
-	defer unlock()
-	start := time.Now()
-	rec := store.Run{ID: opts.ID, Plan: plan.Name, Status: store.Running, Started: start}
-	if err := o.store.CreateRun(rec); errors.Is(err, store.ErrRunExists) {
-		// A run whose process died before it recorded its start never ran: the id is
-		// free again.
-		var started bool
-		if err := o.store.EachOfRun(opts.ID, func(chain.Record) bool { started = true; return false }); err != nil {
-			return nil, err
-		}
-		if started {
-			return nil, fmt.Errorf("run %s: %w", opts.ID, store.ErrRunExists)
-		}
-		if err := o.store.DeleteRun(opts.ID); err != nil {
-			return nil, err
-		}
-		if err := o.store.CreateRun(rec); err != nil {
-			return nil, err
-		}
-	} else if err != nil {
-		return nil, err
-	}
-	r := &run{o: o, id: opts.ID, state: policy.NewRunState(opts.ID)}
-	o.chain.Join()
-	defer o.chain.Leave()
+	defer closeRun()
+	r.state = policy.NewRunState(opts.ID)
 	// What a resume needs to run the plan again: the module itself, the environment and
 	// the limits, made durable before the plan runs.
 	started := mapOf("plan", value.String(plan.Name), "env", opts.Env, "engine", value.String(plan.Prepared.Engine()),
@@ -145,16 +122,52 @@ func (o *Orchestrator) Run(ctx context.Context, plan Plan, opts RunOptions) (val
 			return nil, r.finish(start, nil, err)
 		}
 	}
-	if _, err := r.record(0, chain.RunStarted, 0, started); err != nil {
+	if err := r.begin(started); err != nil {
 		return nil, r.finish(start, nil, err)
-	}
-	if o.chain.Durable() {
-		if err := o.chain.Sync(); err != nil {
-			return nil, r.finish(start, nil, err)
-		}
 	}
 	v, err := o.execute(ctx, r, plan, opts)
 	return v, r.finish(start, v, err)
+}
+
+// open makes a new run: it locks its id, records it in the store and joins the chain;
+// closeRun undoes the lock and the join when the run ends. An id in use is
+// store.ErrRunExists, unless its run died before it recorded its start: it never ran,
+// and the id is free again.
+func (o *Orchestrator) open(id, planName string) (r *run, start time.Time, closeRun func(), err error) {
+	unlock, err := o.store.Lock(id)
+	if err != nil {
+		return nil, start, nil, err
+	}
+	start = time.Now()
+	rec := store.Run{ID: id, Plan: planName, Status: store.Running, Started: start}
+	err = o.store.CreateRun(rec)
+	if errors.Is(err, store.ErrRunExists) {
+		var started bool
+		if err = o.store.EachOfRun(id, func(chain.Record) bool { started = true; return false }); err == nil {
+			if started {
+				err = fmt.Errorf("run %s: %w", id, store.ErrRunExists)
+			} else if err = o.store.DeleteRun(id); err == nil {
+				err = o.store.CreateRun(rec)
+			}
+		}
+	}
+	if err != nil {
+		unlock()
+		return nil, start, nil, err
+	}
+	o.chain.Join()
+	return &run{o: o, id: id}, start, func() { o.chain.Leave(); unlock() }, nil
+}
+
+// begin records the run's start, durably: without it the run cannot be resumed.
+func (r *run) begin(started *value.Map) error {
+	if _, err := r.record(0, chain.RunStarted, 0, started); err != nil {
+		return err
+	}
+	if r.o.chain.Durable() {
+		return r.o.chain.Sync()
+	}
+	return nil
 }
 
 func (o *Orchestrator) execute(ctx context.Context, r *run, plan Plan, opts RunOptions) (value.Value, error) {
