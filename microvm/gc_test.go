@@ -107,3 +107,37 @@ func TestGCCheckpointCompacts(t *testing.T) {
 	}
 	t.Logf("%+v", st)
 }
+
+// The memory limit bounds live data, all of it: a plan that keeps most of the limit
+// (here about 70%) while it makes garbage runs, though the collector's copy needs room
+// for the live data twice (it uses the room MemoryReserve sets aside above the limit);
+// a limit below the live data stops it with :limit/memory.
+func TestGCLiveDataUpToTheLimit(t *testing.T) {
+	const src = `(defn build [n] (loop [i 0 acc []]
+  (if (< i n) (recur (inc i) (conj acc (str "item-" i (apply str (repeat 20 "-"))))) acc)))
+(let [keep (build 40000)]
+  (checkpoint :compact)
+  (count keep))`
+	// The live data, measured once under a large limit: the checkpoint compacts the
+	// heap, so what remains is live.
+	big := microvm.Limits{Memory: 256 << 20, StackBytes: 64 << 10}
+	v, err, st := runGC(t, microvm.Config{}, big, src)
+	if err != nil || v != value.Int(40000) {
+		t.Fatalf("%v, %v", v, err)
+	}
+	live := int64(st.Heap)
+	for _, c := range []struct {
+		limit int64
+		fits  bool
+	}{{live * 10 / 7, true}, {live * 7 / 10, false}} {
+		lim := microvm.Limits{Memory: c.limit + 128<<10, StackBytes: 64 << 10} // + static data and stack
+		v, err, st := runGC(t, microvm.Config{}, lim, src)
+		var le *value.LimitError
+		switch {
+		case c.fits && (err != nil || v != value.Int(40000)):
+			t.Fatalf("live data of %d bytes under a limit of %d: %v, %v (%+v)", live, lim.Memory, v, err, st)
+		case !c.fits && !(errors.As(err, &le) && le.Limit == value.LimitMemory):
+			t.Fatalf("live data of %d bytes over a limit of %d: %v, %v", live, lim.Memory, v, err)
+		}
+	}
+}

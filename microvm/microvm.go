@@ -284,10 +284,11 @@ func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, 
 		vm.host = host.NewLocal(nil)
 	}
 	ictx := experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(func(_, _ uint64) experimental.LinearMemory {
-		if mem := m.memories.get(uint64(lim.Memory)); mem != nil {
+		size := guest.MemoryReserve(uint64(lim.Memory)) // the collector's room above the limit
+		if mem := m.memories.get(size); mem != nil {
 			vm.memory = mem
 		} else {
-			vm.memory = reserve(uint64(lim.Memory))
+			vm.memory = reserve(size)
 		}
 		return vm.memory
 	}))

@@ -160,19 +160,22 @@ func init() {
 		f.MemoryCopy(rt.HeapBase.Get(), to.Get(), live.Get())
 		f.MemoryFill(Add32(rt.HeapBase.Get(), live.Get()), C32(0), Sub32(to.Get(), rt.HeapBase.Get()))
 		f.SetGlobal(rt.HP, Add32(rt.HeapBase.Get(), live.Get()))
+		// :limit/memory means this: the live data does not fit the limit.
+		f.If(GtU32(rt.HP.Get(), rt.HeapLimit.Get()), func() { f.Exec(Call(rt.Abort, C32(AbortMemory))) }, nil)
 		f.SetGlobal(rt.GCCount, Add32(rt.GCCount.Get(), C32(1)))
 		// The work is charged as fuel; the safe point refuels if this overdraws.
 		f.SetGlobal(rt.Fuel, Sub64(rt.Fuel.Get(), ExtendU(Add32(C32(1),
 			ShrU32(Add32(live.Get(), Sub32(scanEnd.Get(), rt.SP.Get())), C32(6))))))
-		// The next trigger: room for twice the live data (at least GCMinHeap), but no
-		// more than leaves room for a copy of as much live data under the limit.
+		// The next trigger: room for twice the live data (at least GCMinHeap), but not
+		// past the limit: the copy of the live data goes above it, into the memory
+		// that MemoryReserve sets aside.
 		if rt.GCStress {
 			f.SetGlobal(rt.GCTrigger, rt.HP.Get())
 		} else {
 			f.Set(room, Shl64(ExtendU(live.Get()), C64(1)))
 			f.If(LtU32(live.Get(), C32(GCMinHeap/2)), func() { f.Set(room, C64(GCMinHeap)) }, nil)
 			f.Set(next, Add64(ExtendU(rt.HP.Get()), room.Get()))
-			f.Set(room, Sub64(ExtendU(rt.HeapLimit.Get()), ExtendU(live.Get())))
+			f.Set(room, ExtendU(rt.HeapLimit.Get()))
 			f.If(GtS64(next.Get(), room.Get()), func() { f.Set(next, room.Get()) }, nil)
 			f.Set(room, Add64(ExtendU(rt.HP.Get()), C64(gcMinRoom)))
 			f.If(LtS64(next.Get(), room.Get()), func() { f.Set(next, room.Get()) }, nil)

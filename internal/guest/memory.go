@@ -36,13 +36,14 @@ func init() {
 		}, nil)
 		rt.setAllocEnd(f)
 	})
-	// grow(end) makes the memory reach at least end, within the memory limit.
+	// grow(end) makes the memory reach at least end, within mem_limit: past heap_limit
+	// only until the collection that the trigger (never above heap_limit) has requested.
 	define("grow", []ValType{I32}, nil, func(rt *Runtime, f *Func) {
 		end := f.Param(0)
 		pages := f.NewLocal(I32)
 		// Pages needed, rounded up; an address past 4 GiB wrapped around and is refused.
 		f.If(LtU32(end.Get(), rt.HP.Get()), func() { f.Exec(Call(rt.Abort, C32(AbortMemory))) }, nil)
-		f.If(GtU32(end.Get(), rt.HeapLimit.Get()), func() { f.Exec(Call(rt.Abort, C32(AbortMemory))) }, nil)
+		f.If(GtU32(end.Get(), rt.MemLimit.Get()), func() { f.Exec(Call(rt.Abort, C32(AbortMemory))) }, nil)
 		f.Set(pages, ShrU32(Add32(Sub32(end.Get(), rt.HeapEnd.Get()), C32(layout.PageSize-1)), C32(16)))
 		f.If(Eq32(MemoryGrow(pages.Get()), C32(-1)), func() { f.Exec(Call(rt.Abort, C32(AbortMemory))) }, nil)
 		f.SetGlobal(rt.HeapEnd, Add32(rt.HeapEnd.Get(), Shl32(pages.Get(), C32(16))))

@@ -28,7 +28,7 @@ type Runtime struct {
 	// Imports.
 	Abort, Refuel, HostCall, HostBatch, Step, Checkpoint, RaiseImport, Throw, CheckType, Helper *Func
 	// Globals (exported under these names, so that the host can read and set them).
-	SP, StackLimit, HP, HeapEnd, HeapLimit, Fuel, ErrValue, ErrAt GlobalRef
+	SP, StackLimit, HP, HeapEnd, HeapLimit, MemLimit, Fuel, ErrValue, ErrAt GlobalRef
 	// Site is the position (an index into the module's table of positions) of the call
 	// that compiled code is making: where an error raised now comes from.
 	Site  GlobalRef
@@ -56,7 +56,8 @@ const (
 	GlobalStackLimit = "stack_limit"
 	GlobalHP         = "hp"
 	GlobalHeapEnd    = "heap_end"
-	GlobalHeapLimit  = "heap_limit" // the memory limit in bytes: memory never grows past it
+	GlobalHeapLimit  = "heap_limit" // the memory limit in bytes: live data never grows past it
+	GlobalMemLimit   = "mem_limit"  // the memory's hard end (MemoryReserve): the collector's copy may reach it
 	GlobalFuel       = "fuel"
 	GlobalErr        = "err"
 	GlobalErrAt      = "err_at"
@@ -100,6 +101,7 @@ func New() *Runtime {
 	rt.HP = rt.exportGlobal(GlobalHP, I32, 0)
 	rt.HeapEnd = rt.exportGlobal(GlobalHeapEnd, I32, 0)
 	rt.HeapLimit = rt.exportGlobal(GlobalHeapLimit, I32, 0)
+	rt.MemLimit = rt.exportGlobal(GlobalMemLimit, I32, 0)
 	rt.Fuel = rt.exportGlobal(GlobalFuel, I64, 0)
 	rt.ErrValue = rt.exportGlobal(GlobalErr, I64, 0)
 	rt.ErrAt = rt.exportGlobal(GlobalErrAt, I32, 0)

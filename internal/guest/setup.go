@@ -30,9 +30,19 @@ func (rt *Runtime) Finish() {
 // GlobalStaticEnd is the exported end of the static data.
 const GlobalStaticEnd = "static_end"
 
+// MemoryReserve is how much memory a VM with this memory limit may use: twice the limit
+// (at most 4 GiB less a page). The collector copies live data above the heap before it
+// slides it down, so it needs room for live data twice; with the room above the limit,
+// the limit bounds what a plan keeps, all of it, and the process's memory stays under
+// twice the limit.
+func MemoryReserve(limit uint64) uint64 {
+	return min(2*limit+layout.PageSize, 1<<32-layout.PageSize)
+}
+
 // Setup prepares a fresh instance: the shadow stack takes stackBytes after the static
 // data, the heap starts after it, and the memory grows to hold both; memoryLimit bounds
-// the whole linear memory.
+// the static data, the stack and the live data, and the memory may reach
+// MemoryReserve(memoryLimit) while the collector copies.
 func Setup(mod api.Module, stackBytes, memoryLimit uint32) error {
 	get := func(name string) api.Global {
 		return mod.ExportedGlobal(name)
@@ -56,6 +66,7 @@ func Setup(mod api.Module, stackBytes, memoryLimit uint32) error {
 	set(GlobalHP, uint64(heapBase))
 	set(GlobalHeapEnd, uint64(mem.Size()))
 	set(GlobalHeapLimit, uint64(memoryLimit))
+	set(GlobalMemLimit, MemoryReserve(uint64(memoryLimit)))
 	set(GlobalHeapBase, uint64(heapBase))
 	trigger := uint64(heapBase) + get(GlobalGCMinHeap).Get()
 	set(GlobalGCTrigger, trigger)
