@@ -141,3 +141,28 @@ func TestGCLiveDataUpToTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// Collections are deterministic: the same plan with the same budget collects at the same
+// points, so it stops at the same point, with the same heap; the collector's fuel is
+// part of what makes the budget run out there.
+func TestGCIsDeterministic(t *testing.T) {
+	const src = `(loop [i 0 acc {}]
+  (if (< i 1000000) (recur (inc i) (assoc acc (mod i 500) (str "v" i))) (count acc)))`
+	lim := microvm.Limits{Fuel: 1_000_000, Memory: 8 << 20}
+	var first microvm.MemoryStats
+	for run := 0; run < 3; run++ {
+		_, err, st := runGC(t, microvm.Config{}, lim, src)
+		var le *value.LimitError
+		if !errors.As(err, &le) || le.Limit != value.LimitFuel {
+			t.Fatalf("run %d: %v (the budget should run out)", run, err)
+		}
+		if st.Collections == 0 {
+			t.Fatalf("run %d: no collection before the budget ran out", run)
+		}
+		if run == 0 {
+			first = st
+		} else if st != first {
+			t.Fatalf("run %d stopped with %+v, the first with %+v", run, st, first)
+		}
+	}
+}
