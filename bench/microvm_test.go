@@ -76,25 +76,9 @@ func BenchmarkSpawn(b *testing.B) {
 // BenchmarkFibTiers: fib 25 (the Fib25 workload) on each tier, for information.
 // BenchmarkFib25/engine=wasm is tier 1.
 func BenchmarkFibTiers(b *testing.B) {
-	ctx := context.Background()
-	fib := Workloads[0]
 	for _, tc := range tierConfigs {
 		b.Run(tc.name, func(b *testing.B) {
-			e := newEngine(b, tc.cfg)
-			defer e.Close(ctx)
-			m := compileOn(b, e, fib.RTFS)
-			opts := microvm.SpawnOptions{Limits: microvm.Limits{Fuel: 1 << 62}}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				vm, err := m.Spawn(ctx, e, opts)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if v, err := vm.Run(ctx); err != nil || v != value.Int(fib.Want) {
-					b.Fatalf("%v, %v", v, err)
-				}
-				vm.Close(ctx)
-			}
+			benchFib(b, tc.cfg)
 		})
 	}
 }
@@ -217,29 +201,13 @@ func BenchmarkCompile200(b *testing.B) {
 
 // BenchmarkFuel: fib 25 with fuel metering compiled in, and without.
 func BenchmarkFuel(b *testing.B) {
-	ctx := context.Background()
-	fib := Workloads[0]
 	for _, metered := range []bool{true, false} {
 		name := "fuel=on"
 		if !metered {
 			name = "fuel=off"
 		}
 		b.Run(name, func(b *testing.B) {
-			e := newEngine(b, microvm.Config{Unmetered: !metered})
-			defer e.Close(ctx)
-			m := compileOn(b, e, fib.RTFS)
-			opts := microvm.SpawnOptions{Limits: microvm.Limits{Fuel: 1 << 62}}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				vm, err := m.Spawn(ctx, e, opts)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if v, err := vm.Run(ctx); err != nil || v != value.Int(fib.Want) {
-					b.Fatalf("%v, %v", v, err)
-				}
-				vm.Close(ctx)
-			}
+			benchFib(b, microvm.Config{Unmetered: !metered})
 		})
 	}
 }
@@ -271,5 +239,26 @@ func BenchmarkIdleVMs(b *testing.B) {
 		for _, vm := range vms {
 			vm.Close(ctx)
 		}
+	}
+}
+
+// benchFib runs fib 25 in a fresh VM per iteration, on an engine with cfg.
+func benchFib(b *testing.B, cfg microvm.Config) {
+	ctx := context.Background()
+	fib := Workloads[0]
+	e := newEngine(b, cfg)
+	defer e.Close(ctx)
+	m := compileOn(b, e, fib.RTFS)
+	opts := microvm.SpawnOptions{Limits: microvm.Limits{Fuel: 1 << 62}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		vm, err := m.Spawn(ctx, e, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if v, err := vm.Run(ctx); err != nil || v != value.Int(fib.Want) {
+			b.Fatalf("%v, %v", v, err)
+		}
+		vm.Close(ctx)
 	}
 }
