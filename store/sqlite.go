@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -29,7 +30,7 @@ const FileName = "rtfsvm.db"
 // orders their commits, and each commit links to whatever is last in the file.
 //
 // The chain is kept log-structured: a commit's records are one row (a segment), with
-// one index row per run it holds. A row per action cost a B-tree insert and an index
+// the list of the runs it holds. A row per action cost a B-tree insert and an index
 // insert each, scattered over many pages, and the disk writes of those pages bounded
 // throughput well below what the fsyncs allow (see RATIONALE.md).
 type SQLite struct {
@@ -58,13 +59,9 @@ var migrations = []string{
 	`CREATE TABLE segments (
 		first   INTEGER PRIMARY KEY, -- the sequence number of its first record
 		last    INTEGER NOT NULL,
+		runs    TEXT NOT NULL,       -- the runs it holds records of: a JSON array of ids
 		records BLOB NOT NULL        -- see appendRecord
 	);
-	CREATE TABLE run_segments (
-		run   TEXT NOT NULL,
-		first INTEGER NOT NULL,
-		PRIMARY KEY (run, first)
-	) WITHOUT ROWID;
 	CREATE TABLE runs (
 		id       TEXT PRIMARY KEY,
 		plan     TEXT NOT NULL,
@@ -228,38 +225,22 @@ func (s *SQLite) Commit(batch []*chain.Record, seal func(int64, [32]byte)) error
 		size += len(r.Run) + len(r.Body) + len(r.Signature) + 48
 	}
 	seg := make([]byte, 0, size)
-	runs := map[string]bool{}
+	runs := []string{}
+	seen := map[string]bool{}
 	for _, r := range batch {
 		seg = appendRecord(seg, r)
-		runs[r.Run] = true
+		if !seen[r.Run] {
+			seen[r.Run] = true
+			runs = append(runs, r.Run)
+		}
 	}
-	first, last := batch[0].Seq, batch[len(batch)-1].Seq
-	if _, err := tx.Exec(`INSERT INTO segments (first, last, records) VALUES (?, ?, ?)`, first, last, seg); err != nil {
+	runList, err := json.Marshal(runs)
+	if err != nil {
 		return err
 	}
-	// One statement for the segment's runs (SQLite takes up to 32766 parameters).
-	var q strings.Builder
-	args := make([]any, 0, 2*len(runs))
-	q.WriteString(`INSERT INTO run_segments (run, first) VALUES `)
-	for run := range runs {
-		if len(args) > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?)")
-		args = append(args, run, first)
-		if len(args) >= 32000 {
-			if _, err := tx.Exec(q.String(), args...); err != nil {
-				return err
-			}
-			q.Reset()
-			q.WriteString(`INSERT INTO run_segments (run, first) VALUES `)
-			args = args[:0]
-		}
-	}
-	if len(args) > 0 {
-		if _, err := tx.Exec(q.String(), args...); err != nil {
-			return err
-		}
+	first, last := batch[0].Seq, batch[len(batch)-1].Seq
+	if _, err := tx.Exec(`INSERT INTO segments (first, last, runs, records) VALUES (?, ?, ?, ?)`, first, last, string(runList), seg); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return err
@@ -356,9 +337,16 @@ func (s *SQLite) Each(f func(chain.Record) bool) error {
 	return s.each(`SELECT first, last, records FROM segments ORDER BY first`, "", f)
 }
 
+// EachOfRun reads the segments whose list of runs names the run. A segment's list sits
+// before its records in the row, so SQLite reads the records of matching segments only.
+// An index of runs to segments cost more than half of every commit (a B-tree insert a
+// run, scattered), so finding a run's records costs a scan of the lists instead.
 func (s *SQLite) EachOfRun(run string, f func(chain.Record) bool) error {
-	return s.each(`SELECT s.first, s.last, s.records FROM run_segments r JOIN segments s ON s.first = r.first
-		WHERE r.run = ? ORDER BY r.first`, run, f, run)
+	needle, err := json.Marshal(run)
+	if err != nil {
+		return err
+	}
+	return s.each(`SELECT first, last, records FROM segments WHERE instr(runs, ?) > 0 ORDER BY first`, run, f, string(needle))
 }
 
 func (s *SQLite) each(query, run string, f func(chain.Record) bool, args ...any) error {
