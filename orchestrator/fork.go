@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/rtfsvm/rtfsvm/chain"
-	"github.com/rtfsvm/rtfsvm/policy"
 	"github.com/rtfsvm/rtfsvm/store"
 	"github.com/rtfsvm/rtfsvm/value"
 )
@@ -86,9 +85,7 @@ func (o *Orchestrator) Fork(ctx context.Context, parent, at string, opts RunOpti
 		return nil, err
 	}
 	defer closeRun()
-	r.replay = newReplay(history[:cut+1])
-	r.state = policy.NewRunStateFrom(opts.ID, r.replay.counts)
-	r.hostCalls = int64(len(r.replay.calls))
+	r.follow(history[:cut+1])
 	started := history[0].Data.(*value.Map).Assoc(value.Keyword("fork"),
 		mapOf("run", value.String(parent), "checkpoint", value.String(at), "checkpoint-action", value.Int(history[cut].Index)))
 	if err := r.begin(started); err != nil {

@@ -110,12 +110,10 @@ func (o *Orchestrator) ResumeWith(ctx context.Context, id string, with *Plan) (v
 	}
 	opts.ID = id
 	r := &run{o: o, id: id}
-	r.replay = newReplay(history)
+	r.follow(history)
 	for _, a := range acts {
 		r.index = max(r.index, a.Index)
 	}
-	r.state = policy.NewRunStateFrom(id, r.replay.counts)
-	r.hostCalls = int64(len(r.replay.calls))
 	o.chain.Join()
 	defer o.chain.Leave()
 	v, err := o.execute(ctx, r, plan, opts)
@@ -147,30 +145,23 @@ func (o *Orchestrator) resumeApproved(id string, acts []*chain.Action) error {
 // restart reads what the run-started action recorded: the module (from the store, by
 // its hash), the environment and the limits.
 func (o *Orchestrator) restart(ctx context.Context, started *chain.Action, noModule bool) (Plan, RunOptions, error) {
-	field := func(m value.Value, k string) value.Value {
-		if mm, ok := m.(*value.Map); ok {
-			v, _ := mm.Get(value.Keyword(k))
-			return v
-		}
-		return nil
-	}
-	name, _ := field(started.Data, "plan").(value.String)
-	env, _ := field(started.Data, "env").(*value.Map)
-	limits := field(started.Data, "limits")
+	name, _ := mapField(started.Data, "plan").(value.String)
+	env, _ := mapField(started.Data, "env").(*value.Map)
+	limits := mapField(started.Data, "limits")
 	opts := RunOptions{Env: env}
-	if n, ok := field(limits, "fuel").(value.Int); ok {
+	if n, ok := mapField(limits, "fuel").(value.Int); ok {
 		opts.Fuel = int64(n)
 	}
-	if n, ok := field(limits, "memory").(value.Int); ok {
+	if n, ok := mapField(limits, "memory").(value.Int); ok {
 		opts.Memory = int64(n)
 	}
-	if n, ok := field(limits, "timeout-ms").(value.Int); ok {
+	if n, ok := mapField(limits, "timeout-ms").(value.Int); ok {
 		opts.Timeout = time.Duration(n) * time.Millisecond
 	}
 	if noModule {
 		return Plan{Name: string(name)}, opts, nil
 	}
-	module, _ := field(started.Data, "module").(value.String)
+	module, _ := mapField(started.Data, "module").(value.String)
 	if module == "" {
 		return Plan{}, RunOptions{}, errors.New("it did not run on the wasm engine: only MicroVM runs can be resumed")
 	}
@@ -244,6 +235,14 @@ type replay struct {
 
 type recordedCall struct {
 	request, decision, result, approval *chain.Action
+}
+
+// follow makes the run replay a history: its calls, steps and checkpoints, and the
+// policy's counts of the calls it made (:max-calls, :budgets :host-calls).
+func (r *run) follow(history []*chain.Action) {
+	r.replay = newReplay(history)
+	r.state = policy.NewRunStateFrom(r.id, r.replay.counts)
+	r.hostCalls = int64(len(r.replay.calls))
 }
 
 func newReplay(acts []*chain.Action) *replay {

@@ -24,10 +24,19 @@ import (
 // store that does not exist is an error, not a new empty one.
 func openStore(cmd *cobra.Command) (*store.SQLite, error) {
 	dir, _ := cmd.Flags().GetString("store")
-	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
-		return nil, usagef("no store in %s (run a plan first, or pass --store DIR)", dir)
+	if err := storeExists(dir); err != nil {
+		return nil, err
 	}
 	return store.Open(dir)
+}
+
+// storeExists is the usage error of a command that needs recorded runs when dir holds
+// no store.
+func storeExists(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
+		return usagef("no store in %s (run a plan first, or pass --store DIR)", dir)
+	}
+	return nil
 }
 
 func chainCommand(stdout, stderr io.Writer, status *int) *cobra.Command {

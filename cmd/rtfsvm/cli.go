@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -267,24 +266,11 @@ run.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir, _ := cmd.Flags().GetString("store")
-			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
-			if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
-				*status = report(stderr, usagef("no store in %s: no run to fork", dir))
-				return nil
-			}
-			kernel, caps, err := loadPolicy(config)
-			if err != nil {
-				*status = report(stderr, err)
-				return nil
-			}
 			id := runID
 			if id == "" {
 				id = orchestrator.NewRunID()
 			}
-			*status = orchestrate(ctx, dir, kernel, caps, stdout, stderr, func(o *orchestrator.Orchestrator) (value.Value, error) {
+			*status = orchestrateRecorded(cmd.Context(), dir, config, stdout, stderr, func(ctx context.Context, o *orchestrator.Orchestrator) (value.Value, error) {
 				v, err := o.Fork(ctx, args[0], at, orchestrator.RunOptions{ID: id})
 				switch {
 				case errors.Is(err, store.ErrRunExists):
@@ -307,24 +293,33 @@ run.`,
 }
 
 func resumeRun(ctx context.Context, dir, config, id string, stdout, stderr io.Writer) int {
+	return orchestrateRecorded(ctx, dir, config, stdout, stderr, func(ctx context.Context, o *orchestrator.Orchestrator) (value.Value, error) {
+		v, err := o.Resume(ctx, id)
+		if errors.Is(err, store.ErrNoRun) {
+			return nil, usagef("no run %s in this store", id)
+		}
+		return v, err
+	})
+}
+
+// orchestrateRecorded is orchestrate for a command that continues recorded runs (resume,
+// fork): the store must exist, and the --config file gives the policy and capabilities.
+func orchestrateRecorded(ctx context.Context, dir, config string, stdout, stderr io.Writer,
+	f func(context.Context, *orchestrator.Orchestrator) (value.Value, error)) int {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
-		return report(stderr, usagef("no store in %s: no run to resume", dir))
+	if err := storeExists(dir); err != nil {
+		return report(stderr, err)
 	}
 	kernel, caps, err := loadPolicy(config)
 	if err != nil {
 		return report(stderr, err)
 	}
 	return orchestrate(ctx, dir, kernel, caps, stdout, stderr, func(o *orchestrator.Orchestrator) (value.Value, error) {
-		v, err := o.Resume(ctx, id)
-		if errors.Is(err, store.ErrNoRun) {
-			return nil, usagef("no run %s in this store", id)
-		}
-		return v, err
+		return f(ctx, o)
 	})
 }
 
