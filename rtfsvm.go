@@ -53,6 +53,10 @@ type Options struct {
 	Fuel    int64      // 0: the default budget
 	Memory  int64      // linear-memory limit in bytes; 0: the default
 	Timeout time.Duration
+	// From, when set, is a snapshot (host.Snapshot.Data) of an earlier run of the same
+	// plan with the same limits: the run goes on from there (MicroVM only). Env is then
+	// not used: the environment is in the snapshot.
+	From []byte
 }
 
 // DefaultEngine is the engine used when Options.Engine is empty.
@@ -120,6 +124,9 @@ func (p *Prepared) Run(ctx context.Context, opts Options) (value.Value, error) {
 		defer cancel()
 	}
 	if p.interp != nil {
+		if opts.From != nil {
+			return nil, errors.New("only a MicroVM run can go on from a snapshot")
+		}
 		return p.interp.Run(ctx, opts.Env, interp.Options{Host: opts.Host, Fuel: opts.Fuel, Memory: opts.Memory})
 	}
 	eng := p.eng
@@ -129,8 +136,14 @@ func (p *Prepared) Run(ctx context.Context, opts Options) (value.Value, error) {
 			return nil, err
 		}
 	}
-	vm, err := p.wasm.Spawn(ctx, eng, microvm.SpawnOptions{Env: opts.Env, Host: opts.Host,
-		Limits: microvm.Limits{Fuel: opts.Fuel, Memory: opts.Memory}})
+	spawn := microvm.SpawnOptions{Env: opts.Env, Host: opts.Host, Limits: microvm.Limits{Fuel: opts.Fuel, Memory: opts.Memory}}
+	var vm *microvm.VM
+	var err error
+	if opts.From != nil {
+		vm, err = p.wasm.Restore(ctx, eng, spawn, opts.From)
+	} else {
+		vm, err = p.wasm.Spawn(ctx, eng, spawn)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -50,8 +50,12 @@ func instantiateHost(ctx context.Context, r wazero.Runtime) error {
 	fn("step", []api.ValueType{i32, i64, i64}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
 		s[0] = vm.step(uint32(s[0]), s[1], s[2])
 	})
-	fn("checkpoint", []api.ValueType{i64}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
+	fn("checkpoint", []api.ValueType{i64, i32}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
 		name := vm.mustRead(s[0])
+		if vm.arrive(uint32(s[1]), name) {
+			s[0] = layout.Err
+			return
+		}
 		if err := vm.host.Checkpoint(vm.ctx, name); err != nil {
 			s[0] = vm.raise(err)
 			return
@@ -190,12 +194,23 @@ func (vm *VM) raise(err error) uint64 {
 }
 
 func (vm *VM) hostCall(addr, n uint32, opts uint64) uint64 {
+	// The frame ends after the arguments, and the options when the call has any.
+	scanEnd := addr + 8*n
+	if opts != layout.Nil {
+		scanEnd += 8
+	}
+	if vm.arrive(scanEnd, nil) {
+		return layout.Err
+	}
 	req, err := vm.request(vm.readArgs(addr, n), vm.mustRead(opts))
 	if err != nil {
 		return vm.raise(err)
 	}
 	v, err := vm.host.Call(vm.ctx, req)
 	if err != nil {
+		if vm.suspend(err, scanEnd) {
+			return layout.Err
+		}
 		return vm.raise(err)
 	}
 	return vm.write(v)
@@ -204,6 +219,9 @@ func (vm *VM) hostCall(addr, n uint32, opts uint64) uint64 {
 // hostBatch carries out the calls of a parallel form: n vectors [capability args...
 // options] laid out at addr.
 func (vm *VM) hostBatch(addr, n uint32) uint64 {
+	if vm.arrive(addr+8*n, nil) {
+		return layout.Err
+	}
 	reqs := make([]*host.Request, n)
 	for i, c := range vm.readArgs(addr, n) {
 		parts := c.(*value.Vector).Slice()

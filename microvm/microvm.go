@@ -251,7 +251,14 @@ type VM struct {
 	stopped error // the limit or host failure that stopped the VM
 	memory  experimental.LinearMemory
 	// optimized: the VM runs tier 1's machine code, not the interpreter.
-	optimized bool
+	optimized  bool
+	stackBytes uint32
+	// Snapshots (snapshot.go): the host that keeps them, or nil; the guest's mode
+	// global; set while the guest goes back down to its host call, or unwinds.
+	snapshots host.Snapshots
+	mode      api.MutableGlobal
+	rewinding bool
+	unwinding *unwinding
 }
 
 // Optimized reports whether the VM runs tier 1 (optimized machine code) rather than
@@ -262,6 +269,10 @@ type vmKey struct{}
 
 // Spawn instantiates a VM with its initial environment bound.
 func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, error) {
+	return m.spawn(ctx, e, opts, true)
+}
+
+func (m *Module) spawn(ctx context.Context, e *Engine, opts SpawnOptions, bindEnv bool) (*VM, error) {
 	lim := opts.Limits
 	if lim.Fuel <= 0 {
 		lim.Fuel = DefaultFuel
@@ -297,10 +308,18 @@ func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, 
 		return nil, err
 	}
 	vm.inst = inst
-	stack := min(lim.StackBytes, uint32(lim.Memory/4))
-	if err := guest.Setup(inst, stack, uint32(lim.Memory)); err != nil {
+	vm.stackBytes = min(lim.StackBytes, uint32(lim.Memory/4))
+	if err := guest.Setup(inst, vm.stackBytes, uint32(lim.Memory)); err != nil {
 		inst.Close(ctx)
 		return nil, &value.LimitError{Limit: value.LimitMemory}
+	}
+	if s, ok := vm.host.(host.Snapshots); ok {
+		vm.snapshots = s
+		vm.bindMode()
+	}
+	if !bindEnv {
+		vm.ctx = context.WithValue(ctx, vmKey{}, vm)
+		return vm, nil
 	}
 	env := opts.Env
 	if env == nil {
@@ -366,17 +385,30 @@ func (vm *VM) Run(ctx context.Context) (value.Value, error) {
 		defer cancel()
 	}
 	vm.ctx = context.WithValue(ctx, vmKey{}, vm)
-	out, err := vm.inst.ExportedFunction("run").Call(vm.ctx)
-	if vm.stopped != nil {
-		return nil, vm.stopped
+	run := vm.inst.ExportedFunction("run")
+	for {
+		out, err := run.Call(vm.ctx)
+		if vm.stopped != nil {
+			return nil, vm.stopped
+		}
+		if err != nil {
+			return nil, fmt.Errorf("microvm: the VM failed: %w", err)
+		}
+		if out[0] == layout.Err && vm.unwinding != nil {
+			// Unwound for a snapshot: keep it, then go back down to the host call
+			// (unless the run stops there).
+			if err := vm.snapshotted(); err != nil {
+				return nil, err
+			}
+			vm.rewinding = true
+			vm.mode.Set(guest.ModeRewinding)
+			continue
+		}
+		if out[0] == layout.Err {
+			return nil, vm.uncaught()
+		}
+		return vm.read(out[0])
 	}
-	if err != nil {
-		return nil, fmt.Errorf("microvm: the VM failed: %w", err)
-	}
-	if out[0] == layout.Err {
-		return nil, vm.uncaught()
-	}
-	return vm.read(out[0])
 }
 
 // uncaught converts the error in the guest's err global.

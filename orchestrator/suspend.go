@@ -141,3 +141,6 @@ func (o *Orchestrator) answer(id, waiting string, make func(*Suspended) *chain.A
 	}
 	return o.chain.Sync()
 }
+
+// SuspendsRun marks a suspension for the VM (host.Suspension).
+func (e *Suspended) SuspendsRun() {}

@@ -93,11 +93,13 @@ func Compile(prog *ir.Program, opts Options) (mod *Program, err error) {
 	collectDefs(prog.Top.Body, c.defs)
 	pruned := pruneUnusedPrelude(prog.Top)
 	c.runsOnce = topLevelDefs(pruned)
+	c.findYielding(pruned)
 	top := c.function(pruned)
 	init := c.buildConstants()
-	// run builds the literals, then runs the plan's top level.
+	// run builds the literals (unless it is rewinding: they are built), then runs the
+	// plan's top level.
 	run := c.rt.M.NewFunc("run", nil, []ValType{I64})
-	run.Exec(Call(init))
+	run.If(Eqz32(c.rt.Mode.Get()), func() { run.Exec(Call(init)) }, nil)
 	run.Result(Call(top, c.rt.SP.Get(), C32(0), guest.Const(layout.Nil)))
 	c.rt.M.Exports = append(c.rt.M.Exports, Export{Name: "run", Kind: ExportFunc, Index: run.Index})
 	for _, name := range hostExports {
@@ -118,7 +120,8 @@ func Compile(prog *ir.Program, opts Options) (mod *Program, err error) {
 }
 
 // hostExports are the routines the host's writer of guest values calls.
-var hostExports = []string{"alloc", "box_int", "box_float", "list_cons", "vector_conj", "map_assoc", "set_conj"}
+var hostExports = []string{"alloc", "box_int", "box_float", "list_cons", "vector_conj", "map_assoc", "set_conj",
+	"gc_collect"} // and the collector, which compacts the heap before a snapshot
 
 type compiler struct {
 	opts          Options
@@ -134,6 +137,7 @@ type compiler struct {
 	runsOnce      map[*ir.Def]bool // the defs at the plan's top level
 	libClosures   map[string]uint64
 	consts        []constCell
+	yielding      map[*ir.Fn]bool // the functions that may reach the host (findYielding)
 }
 
 // libClosure is a static closure for a library function used as a value: its function

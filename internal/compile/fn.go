@@ -35,6 +35,15 @@ type fnGen struct {
 	usesGlobals  bool
 	globals      Local // the address of the globals area (globalsBase)
 	maxGlobal    int   // the highest index of a global the function reads or sets
+
+	// Resume points (resume.go): set when the function has sites.
+	resumable bool
+	rpSlot    int   // the frame slot holding the number of the site being called
+	rp        Local // when rewinding, the site to go down to
+	sites     int   // sites emitted so far
+	pinned    int   // > 0 inside a catch or finally clause, whose sites are pinned
+	onPath    bool  // the expression being emitted has sites
+	counts    map[ir.Expr]int
 }
 
 func (g *fnGen) compile() {
@@ -45,6 +54,11 @@ func (g *fnGen) compile() {
 		g.callerSite = f.NewLocal(I32)
 	}
 	f.Anchor(g.fp)
+	if g.resumable = g.c.yielding[g.ir]; g.resumable {
+		g.counts = map[ir.Expr]int{}
+		g.rpSlot = g.reserve()
+		g.rp = f.NewLocal(I32)
+	}
 	// A function that reads captured values keeps its closure in a frame slot and reads
 	// them through it: the collector may move the closure at any call.
 	g.cloSlot = -1
@@ -111,6 +125,34 @@ func (g *fnGen) setSlot(i int, v X) { g.f.Store64(g.fp.Get(), uint32(8*i), v) }
 func (g *fnGen) slotAddr(i int) X { return Add32(g.fp.Get(), C32(int32(8*i))) }
 
 func (g *fnGen) prologue() {
+	f := g.f
+	if g.resumable {
+		// Rewinding, the frame holds what the function had done: it only learns which
+		// site to go down to.
+		f.If(g.rewinding(), func() { f.Set(g.rp, Wrap(guest.Untag(g.slot(g.rpSlot)))) }, g.entry)
+	} else {
+		g.entry()
+	}
+	if g.ir.SelfSlot >= 0 {
+		g.setSlot(g.ir.SelfSlot, g.clo.Get())
+	}
+	if g.cloSlot >= 0 && g.cloSlot != g.ir.SelfSlot {
+		g.setSlot(g.cloSlot, g.clo.Get())
+	}
+	if g.library {
+		f.Set(g.callerSite, g.c.rt.Site.Get())
+	}
+	if g.usesGlobals {
+		// One access to the last global the function uses: its bounds check covers
+		// every other access.
+		f.Set(g.globals, C32(int32(g.c.globals)))
+		f.Do(Load64(g.globals.Get(), uint32(8*g.maxGlobal)))
+	}
+}
+
+// entry is the work of a call's entry: fuel, stack and a collection's safe point, the
+// argument count, the rest list, clearing the frame.
+func (g *fnGen) entry() {
 	f, rt := g.f, g.c.rt
 	frame := g.maxTop
 	nparams := len(g.ir.Params)
@@ -145,21 +187,6 @@ func (g *fnGen) prologue() {
 		g.zero(nparams, frame)
 		g.setSlot(g.ir.Rest, list.Get())
 	}
-	if g.ir.SelfSlot >= 0 {
-		g.setSlot(g.ir.SelfSlot, g.clo.Get())
-	}
-	if g.cloSlot >= 0 && g.cloSlot != g.ir.SelfSlot {
-		g.setSlot(g.cloSlot, g.clo.Get())
-	}
-	if g.library {
-		f.Set(g.callerSite, g.c.rt.Site.Get())
-	}
-	if g.usesGlobals {
-		// One access to the last global the function uses: its bounds check covers
-		// every other access.
-		f.Set(g.globals, C32(int32(g.c.globals)))
-		f.Do(Load64(g.globals.Get(), uint32(8*g.maxGlobal)))
-	}
 }
 
 // zero clears slots [from, to): a collector must never find a stale value in a frame.
@@ -185,14 +212,15 @@ func (g *fnGen) temp() int {
 	return s
 }
 
-// push evaluates x with the current top, then reserves the next slot for its value: the
-// slot lies above top while x runs, so it needs no clearing.
-func (g *fnGen) push(x X) int {
+// push evaluates e with the current top, then reserves the next slot for its value: the
+// slot lies above top while e runs, so it needs no clearing. Rewinding past e, the slot
+// already holds its value.
+func (g *fnGen) push(e ir.Expr) int {
 	s := g.top
-	g.f.Store64(g.fp.Get(), uint32(8*s), func(f *Func) {
-		x(f)
-		g.reserve()
+	g.unlessPastExpr(e, func() {
+		g.f.Store64(g.fp.Get(), uint32(8*s), func(f *Func) { g.expr(e) })
 	})
+	g.reserve()
 	return s
 }
 
@@ -290,7 +318,9 @@ func mayCollect(e ir.Expr) bool {
 	found := false
 	ir.Walk(e, func(x ir.Expr) {
 		switch x := x.(type) {
-		case *ir.Call, *ir.Loop, *ir.Recur, *ir.Checkpoint:
+		case *ir.Call, *ir.Loop, *ir.Recur, *ir.Checkpoint, *ir.HostCall, *ir.Parallel:
+			// A host call is also a site where the VM may be unwound for a snapshot,
+			// and collected then.
 			found = true
 		case *ir.CallBuiltin:
 			_, inline := builtins[x.Builtin.Name]
@@ -325,13 +355,18 @@ func (g *fnGen) operands(es []ir.Expr) []X {
 			xs[i] = g.x(e)
 			continue
 		}
-		s := g.push(g.x(e))
+		s := g.push(e)
 		xs[i] = g.slot(s)
 	}
 	return xs
 }
 
 func (g *fnGen) expr(e ir.Expr) {
+	if g.resumable {
+		before, onPath := g.sites, g.onPath
+		g.onPath = g.siteCount(e) > 0
+		defer func() { g.onPath = onPath; g.checkSites(e, before) }()
+	}
 	f, rt := g.f, g.c.rt
 	switch e := e.(type) {
 	case *ir.Const:
@@ -347,33 +382,47 @@ func (g *fnGen) expr(e ir.Expr) {
 		}, nil)
 		f.Emit(g.r.Get())
 	case *ir.If:
-		f.Emit(IfX(i64, g.cond(e.Cond), func(*Func) { g.expr(e.Then) }, func(*Func) { g.expr(e.Else) }))
+		cond := g.cond(e.Cond)
+		if g.onPath {
+			// Rewinding to a site of a branch, the condition is not evaluated again:
+			// the site's number says which branch holds it.
+			thenEnd := g.sites + g.siteCount(e.Cond) + g.siteCount(e.Then)
+			var toBranch X = g.rewinding()
+			if n := g.siteCount(e.Cond); n > 0 {
+				toBranch = And32(toBranch, GeU32(g.rp.Get(), C32(int32(g.sites+n))))
+			}
+			evaluate := cond
+			cond = IfX([]ValType{I32}, toBranch, func(f *Func) { f.Emit(LtU32(g.rp.Get(), C32(int32(thenEnd)))) }, func(f *Func) { f.Emit(evaluate) })
+		}
+		f.Emit(IfX(i64, cond, func(*Func) { g.expr(e.Then) }, func(*Func) { g.expr(e.Else) }))
 	case *ir.Do:
 		for _, x := range e.Exprs[:len(e.Exprs)-1] {
-			f.Do(g.x(x))
+			g.unlessPastExpr(x, func() { f.Do(g.x(x)) })
 		}
 		g.expr(e.Exprs[len(e.Exprs)-1])
 	case *ir.Let:
-		g.setSlot(e.Slot, g.x(e.Init))
+		g.unlessPastExpr(e.Init, func() { g.setSlot(e.Slot, g.x(e.Init)) })
 		g.expr(e.Body)
 	case *ir.LetFns:
-		for i, fn := range e.Fns {
-			g.setSlot(e.Slots[i], g.x(fn))
-		}
-		// Each closure of the group that captures a member gets it now.
-		for i, fn := range e.Fns {
-			for k, src := range fn.Captures {
-				l, ok := src.(*ir.Local)
-				if !ok {
-					continue
-				}
-				for _, s := range e.Slots {
-					if l.Slot == s {
-						f.Store64(Wrap(g.slot(e.Slots[i])), uint32(layout.ClosureCapture+8*k), g.slot(s))
+		g.unlessPast(g.sites, func() {
+			for i, fn := range e.Fns {
+				g.setSlot(e.Slots[i], g.x(fn))
+			}
+			// Each closure of the group that captures a member gets it now.
+			for i, fn := range e.Fns {
+				for k, src := range fn.Captures {
+					l, ok := src.(*ir.Local)
+					if !ok {
+						continue
+					}
+					for _, s := range e.Slots {
+						if l.Slot == s {
+							f.Store64(Wrap(g.slot(e.Slots[i])), uint32(layout.ClosureCapture+8*k), g.slot(s))
+						}
 					}
 				}
 			}
-		}
+		})
 		g.expr(e.Body)
 	case *ir.Fn:
 		g.closure(e)
@@ -399,7 +448,7 @@ func (g *fnGen) expr(e ir.Expr) {
 		f.Emit(guest.Const(g.c.libClosure(e.Builtin.Name, lf)))
 	case *ir.Loop:
 		for i, init := range e.Inits {
-			g.setSlot(e.Slots[i], g.x(init))
+			g.unlessPastExpr(init, func() { g.setSlot(e.Slots[i], g.x(init)) })
 		}
 		f.Emit(LoopX(i64, func(f *Func, again Label) {
 			g.loops[e] = again
@@ -427,9 +476,11 @@ func (g *fnGen) expr(e ir.Expr) {
 	case *ir.Checkpoint:
 		// The heap is compacted first, so that a snapshot taken at the checkpoint holds
 		// live data only: every live value is in the frame, below top.
-		name := g.operands([]ir.Expr{e.Name})
-		f.Do(Call(rt.Fn("gc_collect"), g.slotAddr(g.top), guest.Const(layout.Nil)))
-		g.checkedCall(e, rt.Checkpoint, name...)
+		saved := g.top
+		name := g.push(e.Name)
+		g.unlessPast(g.sites, func() { f.Do(Call(rt.Fn("gc_collect"), g.slotAddr(g.top), guest.Const(layout.Nil))) })
+		g.site(e, Call(rt.Checkpoint, g.slot(name), g.slotAddr(g.top)))
+		g.top = saved
 	case *ir.Try:
 		g.try(e)
 	case *ir.Throw:
@@ -505,22 +556,27 @@ func (g *fnGen) call(e *ir.Call) {
 	f, rt := g.f, g.c.rt
 	saved := g.top
 	fn := g.x(e.Fn)
-	if !simple(e.Fn) && !allSimple(e.Args) {
-		fn = g.slot(g.push(fn))
+	if !simple(e.Fn) && (!allSimple(e.Args) || g.onPath) {
+		// Rewinding to this call, the callee is not computed again.
+		fn = g.slot(g.push(e.Fn))
 	}
 	out := g.layArgs(e.Args)
 	cl := g.scratchLocal()
 	f.Set(cl, fn)
 	argc := C32(int32(len(e.Args)))
+	checked := g.checked
+	if g.isSite(e) {
+		checked = g.site
+	}
 	if target := g.c.knownFunction(g, e.Fn); target != nil {
 		// The callee is known at compile time: a direct call, with no closure test and
 		// no table look-up.
-		g.checked(e, Call(target, g.slotAddr(out), argc, cl.Get()))
+		checked(e, Call(target, g.slotAddr(out), argc, cl.Get()))
 		g.release(1)
 		g.top = saved
 		return
 	}
-	g.checked(e, IfX(i64, guest.HasType(cl.Get(), layout.TypeClosure),
+	checked(e, IfX(i64, guest.HasType(cl.Get(), layout.TypeClosure),
 		func(f *Func) {
 			f.Emit(CallIndirect(guest.FnSig, Load32(Wrap(cl.Get()), layout.ClosureIndex), g.slotAddr(out), argc, cl.Get()))
 		},
@@ -566,10 +622,10 @@ func (g *fnGen) hostCall(e *ir.HostCall) {
 	out := g.layArgs(parts)
 	opts := guest.Const(layout.Nil)
 	if e.Options != nil {
-		opts = g.slot(g.push(g.x(e.Options)))
+		opts = g.slot(g.push(e.Options))
 	}
-	rt.ChargeFuel(f, C64(1))
-	g.checked(e, Call(rt.HostCall, g.slotAddr(out), C32(int32(len(parts))), opts))
+	g.unlessPast(g.sites, func() { rt.ChargeFuel(f, C64(1)) })
+	g.site(e, Call(rt.HostCall, g.slotAddr(out), C32(int32(len(parts))), opts))
 	g.top = saved
 }
 
@@ -584,6 +640,7 @@ func (g *fnGen) intercept(body func(), onError func(done Label)) {
 			g.handlers = g.handlers[:len(g.handlers)-1]
 			f.Br(done)
 		})
+		g.passUnwinding()
 		g.noteError()
 		onError(done)
 	}))
@@ -595,10 +652,13 @@ func (g *fnGen) rethrow() { g.f.Br(g.handlers[len(g.handlers)-1]) }
 func (g *fnGen) step(e *ir.Step) {
 	f, rt := g.f, g.c.rt
 	saved := g.top
-	name := g.push(g.x(e.Name))
-	g.checked(e, Call(rt.Step, C32(0), g.slot(name), guest.Const(layout.Nil)))
-	f.Do(Stack)
-	result := g.temp()
+	name := g.push(e.Name)
+	result := g.reserve()
+	g.unlessPast(g.sites, func() {
+		g.checked(e, Call(rt.Step, C32(0), g.slot(name), guest.Const(layout.Nil)))
+		f.Do(Stack)
+		g.setSlot(result, C64(0)) // see temp
+	})
 	g.intercept(func() { g.expr(e.Body) }, func(Label) {
 		f.Do(Call(rt.Step, C32(2), g.slot(name), rt.ErrValue.Get()))
 		g.rethrow()
@@ -629,7 +689,11 @@ func (g *fnGen) try(e *ir.Try) {
 				f.If(match, func() {
 					g.setSlot(c.Slot, rt.ErrValue.Get())
 					f.SetGlobal(rt.ErrAt, C32(0))
+					// A handler's calls are not rewound: the VM takes no
+					// snapshot while they run.
+					g.pinned++
 					g.expr(c.Body)
+					g.pinned--
 					f.Br(done)
 				}, nil)
 			}
@@ -642,7 +706,8 @@ func (g *fnGen) try(e *ir.Try) {
 		g.top = saved
 		return
 	}
-	outcome, errSlot := g.temp(), g.temp()
+	outcome, errSlot := g.reserve(), g.reserve()
+	g.unlessPast(g.sites, func() { g.setSlot(outcome, C64(0)); g.setSlot(errSlot, C64(0)) })
 	g.intercept(tryPart, func(Label) { f.Emit(guest.Const(layout.Err)) })
 	v := g.scratchLocal()
 	f.Set(v, Stack)
@@ -651,7 +716,9 @@ func (g *fnGen) try(e *ir.Try) {
 	g.setSlot(errSlot, rt.ErrValue.Get())
 	at := f.NewLocal(I32)
 	f.Set(at, rt.ErrAt.Get())
+	g.pinned++
 	f.Do(g.x(e.Finally))
+	g.pinned--
 	f.If(Eq64(g.slot(outcome), guest.Const(layout.Err)), func() {
 		f.SetGlobal(rt.ErrValue, g.slot(errSlot))
 		f.SetGlobal(rt.ErrAt, at.Get())
@@ -684,7 +751,7 @@ func (g *fnGen) check(at ir.Expr, t value.Value, what string) {
 func (g *fnGen) layArgs(args []ir.Expr) int {
 	out := g.top
 	for _, a := range args {
-		g.push(g.x(a))
+		g.push(a)
 	}
 	g.top = out + len(args)
 	if g.top > g.maxTop {
@@ -732,10 +799,15 @@ func (g *fnGen) libCall(e *ir.CallBuiltin, lf libFunction) {
 func (g *fnGen) parallel(e *ir.Parallel) {
 	f, rt := g.f, g.c.rt
 	saved := g.top
-	calls := g.temp() // first of len(e.Calls) consecutive slots
-	for range e.Calls[1:] {
-		g.temp()
+	calls := g.top // first of len(e.Calls) consecutive slots
+	for range e.Calls {
+		g.reserve()
 	}
+	g.unlessPast(g.sites, func() {
+		for i := range e.Calls {
+			g.setSlot(calls+i, C64(0)) // see temp
+		}
+	})
 	for i, hc := range e.Calls {
 		parts := append([]ir.Expr{hc.Capability}, hc.Args...)
 		if hc.Options != nil {
@@ -743,15 +815,21 @@ func (g *fnGen) parallel(e *ir.Parallel) {
 		} else {
 			parts = append(parts, &ir.Const{At: hc.At, Value: value.Nil})
 		}
-		inner := g.top
-		g.build(hc, "vector_of", parts)
-		v := g.scratchLocal()
-		f.Set(v, Stack)
-		g.setSlot(calls+i, v.Get())
-		g.release(1)
-		g.top = inner
+		end := g.sites
+		for _, p := range parts {
+			end += g.siteCount(p)
+		}
+		g.unlessPast(end, func() {
+			inner := g.top
+			g.build(hc, "vector_of", parts)
+			v := g.scratchLocal()
+			f.Set(v, Stack)
+			g.setSlot(calls+i, v.Get())
+			g.release(1)
+			g.top = inner
+		})
 	}
-	rt.ChargeFuel(f, C64(int64(len(e.Calls))))
-	g.checked(e, Call(rt.HostBatch, g.slotAddr(calls), C32(int32(len(e.Calls)))))
+	g.unlessPast(g.sites, func() { rt.ChargeFuel(f, C64(int64(len(e.Calls)))) })
+	g.site(e, Call(rt.HostBatch, g.slotAddr(calls), C32(int32(len(e.Calls)))))
 	g.top = saved
 }

@@ -46,8 +46,8 @@ func (rt *Runtime) Raise(code int, v X) X { return Call(rt.RaiseImport, C32(int3
 
 func init() {
 	// note_error records where the error in flight was raised (the site global), unless
-	// a deeper function did.
+	// a deeper function did. Unwinding for a snapshot is no error: nothing is noted.
 	define("note_error", nil, nil, func(rt *Runtime, f *Func) {
-		f.If(Eqz32(rt.ErrAt.Get()), func() { f.SetGlobal(rt.ErrAt, rt.Site.Get()) }, nil)
+		f.If(And32(Eqz32(rt.ErrAt.Get()), Eqz32(rt.Mode.Get())), func() { f.SetGlobal(rt.ErrAt, rt.Site.Get()) }, nil)
 	})
 }

@@ -31,8 +31,11 @@ type Runtime struct {
 	SP, StackLimit, HP, HeapEnd, HeapLimit, MemLimit, Fuel, ErrValue, ErrAt GlobalRef
 	// Site is the position (an index into the module's table of positions) of the call
 	// that compiled code is making: where an error raised now comes from.
-	Site  GlobalRef
-	funcs map[string]*Func
+	Site GlobalRef
+	// Mode is what the guest is doing besides running (ModeRewinding, ModeUnwinding);
+	// Pins counts the calls under way that cannot be unwound (snapshot.go).
+	Mode, Pins GlobalRef
+	funcs      map[string]*Func
 	Data  *Static
 	// fuelLocals holds, for each function that charges fuel, the local of its test.
 	fuelLocals map[*Func]Local
@@ -61,6 +64,8 @@ const (
 	GlobalFuel       = "fuel"
 	GlobalErr        = "err"
 	GlobalErrAt      = "err_at"
+	GlobalMode       = "mode"
+	GlobalPins       = "pins"
 )
 
 // Sig is a function signature.
@@ -85,7 +90,8 @@ func New() *Runtime {
 	rt.HostBatch = m.ImportFunc(HostModule, "host_batch", []ValType{I32, I32}, i64)
 	// step(phase, name, value) -> value (Err when the host refuses)
 	rt.Step = m.ImportFunc(HostModule, "step", []ValType{I32, I64, I64}, i64)
-	rt.Checkpoint = m.ImportFunc(HostModule, "checkpoint", i64, i64)
+	// checkpoint(name, frame_end) -> nil or Err: frame_end ends the caller's frame.
+	rt.Checkpoint = m.ImportFunc(HostModule, "checkpoint", []ValType{I64, I32}, i64)
 	// raise(code, value) -> Err: the host builds the error map for an error code of
 	// the runtime (see errors.go) about a value, stores it in err and returns Err.
 	rt.RaiseImport = m.ImportFunc(HostModule, "raise", []ValType{I32, I64}, i64)
@@ -106,6 +112,8 @@ func New() *Runtime {
 	rt.ErrValue = rt.exportGlobal(GlobalErr, I64, 0)
 	rt.ErrAt = rt.exportGlobal(GlobalErrAt, I32, 0)
 	rt.Site = m.AddGlobal(I32, true, 0)
+	rt.Mode = rt.exportGlobal(GlobalMode, I32, 0)
+	rt.Pins = rt.exportGlobal(GlobalPins, I32, 0)
 	rt.Data = newData()
 	rt.initGC()
 	emptyNode := rt.Data.Object(layout.TypeVNode, nil, nil)
