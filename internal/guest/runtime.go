@@ -36,7 +36,7 @@ type Runtime struct {
 	// Pins counts the calls under way that cannot be unwound (snapshot.go).
 	Mode, Pins GlobalRef
 	funcs      map[string]*Func
-	Data  *Static
+	Data       *Static
 	// fuelLocals holds, for each function that charges fuel, the local of its test.
 	fuelLocals map[*Func]Local
 	// The empty collections, static objects every module has.
