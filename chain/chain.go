@@ -33,6 +33,8 @@ const (
 	RunSuspended        Kind = "run-suspended" // waiting for an approval or a person's input
 	Approval            Kind = "approval"      // a person's decision on a call that needed one
 	Checkpoint          Kind = "checkpoint"    // (checkpoint name): a point a run can be forked at
+	Snapshot            Kind = "snapshot"      // the VM's state was kept: a resume starts there
+	RunResumed          Kind = "run-resumed"   // a resume: from a snapshot, or replaying from the start
 )
 
 // Action is one entry of the chain. A run numbers its own actions (Index), and Parent
@@ -70,6 +72,7 @@ type Record struct {
 	Body      []byte
 	Hash      [32]byte
 	Signature []byte
+	action    *Action // while it is committed: its Seq is set with the record's
 }
 
 // Body is the action's canonical bytes: the canonical encoding of the map
@@ -325,7 +328,7 @@ func encode(actions []*Action) ([]*Record, error) {
 		if err != nil {
 			return nil, err
 		}
-		records[i] = Record{Run: a.RunID, Body: body}
+		records[i] = Record{Run: a.RunID, Body: body, action: a}
 		batch[i] = &records[i]
 	}
 	return batch, nil
@@ -336,6 +339,9 @@ func (c *Chain) seal(batch []*Record, seq int64, prev [32]byte) {
 		seq++
 		r.Seq, r.Hash, r.Signature = seq, Link(prev, seq, r.Body), nil
 		prev = r.Hash
+		if r.action != nil {
+			r.action.Seq, r.action = seq, nil // read by the appender after Sync
+		}
 	}
 	if len(batch) > 0 {
 		last := batch[len(batch)-1]
@@ -434,9 +440,13 @@ func (m *Memory) Commit(batch []*Record, seal func(int64, [32]byte)) error {
 func (m *Memory) Each(f func(Record) bool) error { return m.EachOfRun("", f) }
 
 // EachOfRun with run "" visits every record.
-func (m *Memory) EachOfRun(run string, f func(Record) bool) error {
+func (m *Memory) EachOfRun(run string, f func(Record) bool) error { return m.EachOfRunFrom(run, 1, f) }
+
+// EachOfRunFrom is EachOfRun from the record numbered from: the records are numbered
+// in order, from 1.
+func (m *Memory) EachOfRunFrom(run string, from int64, f func(Record) bool) error {
 	m.mu.Lock()
-	records := append([]*Record(nil), m.records...)
+	records := m.records[min(max(from, 1)-1, int64(len(m.records))):]
 	m.mu.Unlock()
 	for _, r := range records {
 		if run != "" && r.Run != run {

@@ -85,13 +85,27 @@ func (o *Orchestrator) Fork(ctx context.Context, parent, at string, opts RunOpti
 		return nil, err
 	}
 	defer closeRun()
-	r.follow(history[:cut+1])
+	// The old run snapshotted its VM just before the checkpoint: the new run goes on
+	// from there, without replaying what came before.
+	snapAt, snapshot, err := o.snapshotOf(history[:cut])
+	if err != nil {
+		return nil, r.finish(start, nil, err)
+	}
+	if snapAt >= 0 && !value.Equal(orNil(mapField(history[snapAt].Data, "checkpoint")), orNil(mapField(history[cut].Data, "name"))) {
+		snapAt, snapshot = -1, nil // an older snapshot: replaying is as good
+	}
+	r.follow(history[:cut+1], snapAt)
 	started := history[0].Data.(*value.Map).Assoc(value.Keyword("fork"),
 		mapOf("run", value.String(parent), "checkpoint", value.String(at), "checkpoint-action", value.Int(history[cut].Index)))
+	r.started = startedFields(started)
+	if snapAt >= 0 {
+		r.restoreState(history[snapAt])
+		r.started = startedFields(started)
+	}
 	if err := r.begin(started); err != nil {
 		return nil, r.finish(start, nil, err)
 	}
-	v, err := o.execute(ctx, r, plan, restartOpts)
+	v, err := o.execute(ctx, r, plan, restartOpts, snapshot)
 	var diverged *DivergenceError
 	if errors.As(err, &diverged) {
 		return nil, err

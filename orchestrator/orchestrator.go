@@ -122,10 +122,11 @@ func (o *Orchestrator) Run(ctx context.Context, plan Plan, opts RunOptions) (val
 			return nil, r.finish(start, nil, err)
 		}
 	}
+	r.started = startedFields(started)
 	if err := r.begin(started); err != nil {
 		return nil, r.finish(start, nil, err)
 	}
-	v, err := o.execute(ctx, r, plan, opts)
+	v, err := o.execute(ctx, r, plan, opts, nil)
 	return v, r.finish(start, v, err)
 }
 
@@ -170,7 +171,8 @@ func (r *run) begin(started *value.Map) error {
 	return nil
 }
 
-func (o *Orchestrator) execute(ctx context.Context, r *run, plan Plan, opts RunOptions) (value.Value, error) {
+// execute runs the plan, from the start or from a snapshot.
+func (o *Orchestrator) execute(ctx context.Context, r *run, plan Plan, opts RunOptions, snapshot []byte) (value.Value, error) {
 	if capability, reason, refused := o.kernel.RefusesBeforeRun(plan.Prepared.Capabilities()); refused {
 		data := mapOf("capability", value.String(capability), "effect", value.Keyword("deny"), "reason", value.String(reason))
 		if _, err := r.record(1, chain.PolicyDecision, 0, data); err != nil {
@@ -191,7 +193,7 @@ func (o *Orchestrator) execute(ctx context.Context, r *run, plan Plan, opts RunO
 		return nil, &value.LimitError{Limit: value.LimitTimeout}
 	}
 	defer func() { <-o.vms }()
-	return plan.Prepared.Run(ctx, rtfsvm.Options{Env: opts.Env, Host: r, Fuel: opts.Fuel, Memory: opts.Memory, Timeout: opts.Timeout})
+	return plan.Prepared.Run(ctx, rtfsvm.Options{Env: opts.Env, Host: r, Fuel: opts.Fuel, Memory: opts.Memory, Timeout: opts.Timeout, From: snapshot})
 }
 
 // finish records how the run ended, makes it durable, and returns the run's error (or

@@ -65,11 +65,17 @@ func (o *Orchestrator) ResumeWith(ctx context.Context, id string, with *Plan) (v
 	if err != nil {
 		return nil, err
 	}
-	acts, err := chain.Actions(o.store, id)
+	// The actions from the newest snapshot on: what happened before is in it. Another
+	// plan than the run's cannot go on from its snapshots: it replays the history.
+	from := rec.ResumeFrom
+	if with != nil {
+		from = 0
+	}
+	acts, err := actionsFrom(o.store, id, from)
 	if err != nil {
 		return nil, err
 	}
-	if len(acts) == 0 || acts[0].Kind != chain.RunStarted {
+	if len(acts) == 0 || from == 0 && acts[0].Kind != chain.RunStarted {
 		return nil, fmt.Errorf("run %s: %w", id, ErrNeverStarted)
 	}
 	if last := acts[len(acts)-1]; last.Kind == chain.RunCompleted || last.Kind == chain.RunFailed {
@@ -96,12 +102,30 @@ func (o *Orchestrator) ResumeWith(ctx context.Context, id string, with *Plan) (v
 			return nil, err
 		}
 	}
-	started := acts[0]
-	history, err := o.history(id, acts)
-	if err != nil {
-		return nil, err
+	r := &run{o: o, id: id}
+	for _, a := range acts {
+		r.index = max(r.index, a.Index)
 	}
-	plan, opts, err := o.restart(ctx, history[0], with != nil)
+	at, snapshot := -1, []byte(nil)
+	if with == nil {
+		if at, snapshot, err = o.snapshotOf(acts); err != nil {
+			return nil, err
+		}
+	}
+	if at < 0 && from > 0 {
+		// The newest snapshot was refused or is gone: the whole history it is.
+		if acts, err = actionsFrom(o.store, id, 0); err != nil {
+			return nil, err
+		}
+	}
+	history := acts
+	if at < 0 {
+		if history, err = o.history(id, acts); err != nil {
+			return nil, err
+		}
+	}
+	start := history[max(at, 0)]
+	plan, opts, err := o.restart(ctx, start, with != nil)
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", id, err)
 	}
@@ -109,19 +133,46 @@ func (o *Orchestrator) ResumeWith(ctx context.Context, id string, with *Plan) (v
 		plan = *with
 	}
 	opts.ID = id
-	r := &run{o: o, id: id}
-	r.follow(history)
-	for _, a := range acts {
-		r.index = max(r.index, a.Index)
+	r.follow(history, at)
+	r.started = startedFields(start.Data.(*value.Map))
+	if at >= 0 {
+		r.restoreState(start)
 	}
 	o.chain.Join()
 	defer o.chain.Leave()
-	v, err := o.execute(ctx, r, plan, opts)
+	resumed := mapOf("from", value.Keyword("start"))
+	if at >= 0 {
+		resumed = mapOf("from", value.Keyword("snapshot"), "snapshot", value.Int(start.Index), "calls", value.Int(r.snapshotSeq))
+	}
+	r.resumed = &chain.Action{Parent: 1, Kind: chain.RunResumed, Data: resumed, Time: time.Now()}
+	v, err := o.execute(ctx, r, plan, opts, snapshot)
 	var diverged *DivergenceError
 	if errors.As(err, &diverged) {
 		return nil, err // nothing is recorded: the run can be resumed by the plan it was
 	}
-	return v, r.finish(started.Time, v, err)
+	return v, r.finish(rec.Started, v, err)
+}
+
+// actionsFrom reads a run's actions from a position on the chain (0: all of them).
+func actionsFrom(st store.Store, id string, from int64) ([]*chain.Action, error) {
+	if from == 0 {
+		return chain.Actions(st, id)
+	}
+	var out []*chain.Action
+	var bad error
+	err := st.EachOfRunFrom(id, from, func(r chain.Record) bool {
+		a, err := chain.Decode(r)
+		if err != nil {
+			bad = &chain.ErrBroken{Seq: r.Seq, Reason: err.Error()}
+			return false
+		}
+		out = append(out, a)
+		return true
+	})
+	if err == nil {
+		err = bad
+	}
+	return out, err
 }
 
 // resumeApproved applies :resume :require-approval: a resume goes on only just after a
@@ -231,6 +282,9 @@ type replay struct {
 	events []*chain.Action // step actions and checkpoints, in order
 	next   int             // events replayed so far
 	counts map[int]int     // rule index -> calls it let through, for :max-calls
+	// decided counts the calls decided, for :budgets :host-calls; lastSeq is the
+	// highest sequence number of a recorded call.
+	decided, lastSeq int
 }
 
 type recordedCall struct {
@@ -238,35 +292,43 @@ type recordedCall struct {
 }
 
 // follow makes the run replay a history: its calls, steps and checkpoints, and the
-// policy's counts of the calls it made (:max-calls, :budgets :host-calls).
-func (r *run) follow(history []*chain.Action) {
-	r.replay = newReplay(history)
+// policy's counts of the calls it made (:max-calls, :budgets :host-calls). Going on
+// from the snapshot at history[snapshot] (-1: none), the steps, checkpoints and counts
+// are those after it (restoreState adds what the snapshot recorded); a call whose
+// request precedes it (the call that suspended the run) is there to be answered.
+func (r *run) follow(history []*chain.Action, snapshot int) {
+	r.replay = newReplay(history, snapshot)
 	r.state = policy.NewRunStateFrom(r.id, r.replay.counts)
-	r.hostCalls = int64(len(r.replay.calls))
+	r.hostCalls = int64(r.replay.decided)
 }
 
-func newReplay(acts []*chain.Action) *replay {
+func newReplay(acts []*chain.Action, snapshot int) *replay {
 	rp := &replay{calls: map[int]*recordedCall{}, counts: map[int]int{}}
 	type at struct { // an action of one run: a fork's history holds several runs
 		run   string
 		index int64
 	}
 	byIndex := map[at]*recordedCall{}
-	for _, a := range acts {
+	for i, a := range acts {
+		after := i > snapshot
 		switch a.Kind {
 		case chain.CapabilityRequested:
 			if seq, ok := mapField(a.Data, "seq").(value.Int); ok {
 				rc := &recordedCall{request: a}
 				rp.calls[int(seq)] = rc
 				byIndex[at{a.RunID, a.Index}] = rc
+				rp.lastSeq = max(rp.lastSeq, int(seq))
 			}
 		case chain.PolicyDecision:
-			if rc := byIndex[at{a.RunID, a.Parent}]; rc != nil {
+			if rc := byIndex[at{a.RunID, a.Parent}]; rc != nil && after {
 				rc.decision = a
 				effect := mapField(a.Data, "effect")
 				if rule, ok := mapField(a.Data, "rule").(value.Int); ok && effect != value.Keyword("deny") {
 					rp.counts[int(rule)-1]++
 				}
+				rp.decided++
+			} else if rc != nil {
+				rc.decision = a
 			}
 		case chain.CapabilityResult:
 			if rc := byIndex[at{a.RunID, a.Parent}]; rc != nil {
@@ -277,7 +339,9 @@ func newReplay(acts []*chain.Action) *replay {
 				rc.approval = a
 			}
 		case chain.StepStarted, chain.StepCompleted, chain.StepFailed, chain.Checkpoint:
-			rp.events = append(rp.events, a)
+			if after {
+				rp.events = append(rp.events, a)
+			}
 		}
 	}
 	return rp
@@ -319,6 +383,7 @@ func (r *run) replayCall(ctx context.Context, req *host.Request, rc *recordedCal
 	} else {
 		switch effect := mapField(rc.decision.Data, "effect"); {
 		case effect == value.Keyword("require-approval") && rc.approval == nil:
+			r.pending = rc.request
 			return nil, &Suspended{RunID: r.id, Capability: req.Capability, Waiting: "approval",
 				Args: value.NewVector(req.Args), Request: rc.request.Index}
 		case effect == value.Keyword("require-approval"):

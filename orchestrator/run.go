@@ -27,6 +27,13 @@ type run struct {
 	replay    *replay    // what a resumed run did before; nil for a new run
 	calls     int64      // the highest sequence number of a host call so far
 	hostCalls int64      // calls decided, against :budgets :host-calls
+
+	// Snapshots (snapshot.go).
+	started     *value.Map    // what run-started recorded of the module and limits
+	snapshotSeq int           // host calls made before the newest snapshot
+	stepEnded   bool          // a step ended since: the next host call snapshots first
+	pending     *chain.Action // the request of the call that suspended the run
+	resumed     *chain.Action // run-resumed, recorded with the first action of a resume
 }
 
 type openStep struct {
@@ -47,6 +54,15 @@ func (r *run) append(a *chain.Action) (int64, error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if note := r.resumed; note != nil {
+		// Recorded with the resumed run's first action: a resume that diverges
+		// before it records nothing.
+		note.RunID, note.Index = r.id, r.index+1
+		if err := r.o.chain.Append(note); err != nil {
+			return 0, err
+		}
+		r.index, r.resumed = r.index+1, nil
+	}
 	a.RunID, a.Index = r.id, r.index+1
 	if err := r.o.chain.Append(a); err != nil {
 		return 0, err
@@ -162,7 +178,7 @@ func (r *run) admit(req *host.Request) (*call, error) {
 		return nil, err
 	}
 	if s, ok := refusal.(*Suspended); ok {
-		s.Request = at
+		s.Request, r.pending = at, &c.requested
 	}
 	return c, refusal
 }
@@ -235,6 +251,7 @@ func (r *run) result(c *call, v value.Value, callErr error, sync bool) (value.Va
 	var human *host.AwaitingHuman
 	if errors.As(callErr, &human) {
 		// No result: the person's answer will be it (Complete).
+		r.pending = &c.requested
 		return nil, &Suspended{RunID: r.id, Capability: c.req.Capability, Waiting: "input", Question: human.Question,
 			Args: value.NewVector(c.req.Args), Request: c.requested.Index}
 	}
@@ -287,6 +304,7 @@ func (r *run) Step(ctx context.Context, ev host.StepEvent) error {
 			s, r.steps = r.steps[n-1], r.steps[:n-1]
 		}
 		r.mu.Unlock()
+		r.stepEnded = true
 		kind, outcome := chain.StepCompleted, Outcome(ev.Result, nil)
 		if ev.Phase == host.StepFailed {
 			kind, outcome = chain.StepFailed, Outcome(nil, ev.Err)

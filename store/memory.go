@@ -16,6 +16,7 @@ type Memory struct {
 	mu      sync.Mutex
 	runs    map[string]Run
 	modules map[[32]byte][]byte
+	blobs   map[[32]byte][]byte // snapshots
 	locked  map[string]bool
 }
 
@@ -25,7 +26,7 @@ func NewMemory() *Memory {
 	if err != nil {
 		panic(err) // the system's randomness failed: nothing can be signed
 	}
-	return &Memory{key: key, runs: map[string]Run{}, modules: map[[32]byte][]byte{}, locked: map[string]bool{}}
+	return &Memory{key: key, runs: map[string]Run{}, modules: map[[32]byte][]byte{}, blobs: map[[32]byte][]byte{}, locked: map[string]bool{}}
 }
 
 func (m *Memory) Key() ed25519.PrivateKey { return m.key }
@@ -94,6 +95,41 @@ func (m *Memory) Module(hash [32]byte) ([]byte, error) {
 		return b, nil
 	}
 	return nil, ErrNoModule
+}
+
+func (m *Memory) PutSnapshot(hash [32]byte, data []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.blobs[hash] = data
+	return nil
+}
+
+func (m *Memory) Snapshot(hash [32]byte) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if b, ok := m.blobs[hash]; ok {
+		return b, nil
+	}
+	return nil, ErrNoSnapshot
+}
+
+// TamperSnapshot gives tests access to a kept snapshot, to corrupt it.
+func (m *Memory) TamperSnapshot(hash [32]byte) []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.blobs[hash]
+}
+
+func (m *Memory) MarkSnapshot(id string, from int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.runs[id]
+	if !ok {
+		return runError(id, ErrNoRun)
+	}
+	r.ResumeFrom = from
+	m.runs[id] = r
+	return nil
 }
 
 func (m *Memory) Lock(id string) (func(), error) {

@@ -78,6 +78,11 @@ var migrations = []string{
 		hash   BLOB PRIMARY KEY, -- sha256 of binary
 		binary BLOB NOT NULL
 	);`,
+	`CREATE TABLE snapshots (
+		hash BLOB PRIMARY KEY, -- sha256 of data
+		data BLOB NOT NULL
+	);
+	ALTER TABLE runs ADD COLUMN resume_from INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // Open opens the store in dir, creating the directory and the database if need be and
@@ -337,6 +342,45 @@ func (s *SQLite) Each(f func(chain.Record) bool) error {
 	return s.each(`SELECT first, last, records FROM segments ORDER BY first`, "", f)
 }
 
+// EachOfRunFrom reads the segments from the one holding record from: it costs what was
+// committed since, not the run's history.
+func (s *SQLite) EachOfRunFrom(run string, from int64, f func(chain.Record) bool) error {
+	needle, err := json.Marshal(run)
+	if err != nil {
+		return err
+	}
+	return s.each(`SELECT first, last, records FROM segments
+		WHERE first >= (SELECT coalesce(max(first), 0) FROM segments WHERE first <= ?) AND instr(runs, ?) > 0
+		ORDER BY first`, run, func(r chain.Record) bool { return r.Seq < from || f(r) }, from, string(needle))
+}
+
+// PutSnapshot is written like modules: the synced commit that records the snapshot
+// on the chain makes it durable.
+func (s *SQLite) PutSnapshot(hash [32]byte, data []byte) error {
+	_, err := s.runsDB.Exec(`INSERT OR IGNORE INTO snapshots (hash, data) VALUES (?, ?)`, hash[:], data)
+	return err
+}
+
+func (s *SQLite) Snapshot(hash [32]byte) ([]byte, error) {
+	var b []byte
+	err := s.db.QueryRow(`SELECT data FROM snapshots WHERE hash = ?`, hash[:]).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoSnapshot
+	}
+	return b, err
+}
+
+func (s *SQLite) MarkSnapshot(id string, from int64) error {
+	res, err := s.runsDB.Exec(`UPDATE runs SET resume_from = ? WHERE id = ?`, from, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return runError(id, ErrNoRun)
+	}
+	return nil
+}
+
 // EachOfRun reads the segments whose list of runs names the run. A segment's list sits
 // before its records in the row, so SQLite reads the records of matching segments only.
 // An index of runs to segments cost more than half of every commit (a B-tree insert a
@@ -400,7 +444,7 @@ func (s *SQLite) FinishRun(id string, status Status, result []byte, at time.Time
 	return nil
 }
 
-const runColumns = `id, plan, status, started, finished, result`
+const runColumns = `id, plan, status, started, finished, result, resume_from`
 
 func (s *SQLite) Run(id string) (Run, error) {
 	runs, err := s.runs(`SELECT `+runColumns+` FROM runs WHERE id = ?`, id)
@@ -429,7 +473,7 @@ func (s *SQLite) runs(query string, args ...any) ([]Run, error) {
 		var status string
 		var started int64
 		var finished sql.NullInt64
-		if err := rows.Scan(&r.ID, &r.Plan, &status, &started, &finished, &r.Result); err != nil {
+		if err := rows.Scan(&r.ID, &r.Plan, &status, &started, &finished, &r.Result, &r.ResumeFrom); err != nil {
 			return nil, err
 		}
 		r.Status, r.Started = Status(status), time.Unix(0, started)

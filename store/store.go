@@ -33,6 +33,15 @@ type Store interface {
 	// very module it started with; Module returns it, or ErrNoModule.
 	PutModule(hash [32]byte, binary []byte) error
 	Module(hash [32]byte) ([]byte, error)
+	// PutSnapshot keeps a VM snapshot by the sha256 of its data; Snapshot returns it,
+	// or ErrNoSnapshot. Like modules, it is durable with the next synced commit.
+	PutSnapshot(hash [32]byte, data []byte) error
+	Snapshot(hash [32]byte) ([]byte, error)
+	// MarkSnapshot records where a resume of the run starts reading the chain: at its
+	// newest snapshot (Run.ResumeFrom).
+	MarkSnapshot(id string, from int64) error
+	// EachOfRunFrom is EachOfRun from the action numbered from on the chain.
+	EachOfRunFrom(run string, from int64, f func(chain.Record) bool) error
 	// Lock makes this process the only one running the run (another process's lock is
 	// ErrRunLocked); a process that dies, even killed, releases its locks.
 	Lock(id string) (unlock func(), err error)
@@ -49,6 +58,10 @@ type Run struct {
 	// Result is the canonical encoding of the run's outcome: its value, or its error
 	// map; nil while running.
 	Result []byte
+	// ResumeFrom is the chain position of the run's newest snapshot (or of the request
+	// that suspended the run just before it): a resume reads the run's actions from
+	// there, whatever its history. 0: the run has no snapshot.
+	ResumeFrom int64
 }
 
 // Status is where a run stands.
@@ -62,10 +75,11 @@ const (
 )
 
 var (
-	ErrRunExists = errors.New("a run with this id exists already")
-	ErrNoRun     = errors.New("no such run")
-	ErrNoModule  = errors.New("no such module in the store")
-	ErrRunLocked = errors.New("the run is being run by another process")
+	ErrRunExists  = errors.New("a run with this id exists already")
+	ErrNoRun      = errors.New("no such run")
+	ErrNoModule   = errors.New("no such module in the store")
+	ErrNoSnapshot = errors.New("no such snapshot in the store")
+	ErrRunLocked  = errors.New("the run is being run by another process")
 )
 
 func runError(id string, err error) error { return fmt.Errorf("run %s: %w", id, err) }
