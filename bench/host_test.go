@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -121,75 +122,105 @@ func BenchmarkDurableThroughput(b *testing.B) {
 }
 
 // BenchmarkResume: resume a run whose process died after `history` host calls were
-// recorded, up to its next call. Resuming is by replay here: the plan runs again from
-// the start and every recorded call is answered from the chain, so the cost grows with
-// the history (snapshots, which would make it flat, are not built yet).
+// recorded, up to its next call. With snapshots (one every 100 calls, the default), the
+// resume restores the newest one and replays the calls made since (at most 99); without
+// them (snapshots=off), the plan runs again from the start and every recorded call is
+// answered from the chain: the cost grows with the history. snapshot-B is the size of
+// the newest snapshot.
 func BenchmarkResume(b *testing.B) {
-	for _, history := range []int{10, 1000, 10000} {
-		b.Run(fmt.Sprint("history=", history), func(b *testing.B) {
-			mem := store.NewMemory()
-			plan := prepareLoop(b)
-			reg := host.NewLocal(nil)
-			stop := false
-			reg.Register("bench.noop", func(context.Context, []value.Value) (value.Value, error) {
-				if stop {
-					return nil, errStop
-				}
-				return value.Nil, nil
-			})
-			// The process "dies" at the commit after the run's start and its history.
-			dying := &dyingStore{Memory: mem, dieAt: history + 2}
-			o, err := orchestrator.New(orchestrator.Config{Store: dying, Registry: reg, Kernel: benchKernel(b)})
-			if err != nil {
-				b.Fatal(err)
-			}
-			env := value.EmptyMap.Assoc(value.Keyword("n"), value.Int(history+1))
-			if _, err := o.Run(context.Background(), plan, orchestrator.RunOptions{ID: "r", Env: env, Memory: 1 << 30, Timeout: time.Hour}); err == nil {
-				b.Fatal("the recorded run did not stop")
-			}
-			stop = true // the first live call after the replay ends the resumed run
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				o, err := orchestrator.New(orchestrator.Config{Store: cloneStore(b, mem), Registry: reg, Kernel: benchKernel(b)})
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
-				if _, err := o.Resume(context.Background(), "r"); !errors.Is(err, errStop) {
-					b.Fatalf("the resumed run: %v", err)
-				}
-			}
-		})
+	for _, snapshots := range []bool{true, false} {
+		for _, history := range []int{10, 1000, 10000} {
+			name := fmt.Sprintf("snapshots=%s/history=%d", map[bool]string{true: "on", false: "off"}[snapshots], history)
+			b.Run(name, func(b *testing.B) { benchmarkResume(b, history, snapshots) })
+		}
 	}
+}
+
+func benchmarkResume(b *testing.B, history int, snapshots bool) {
+	mem := store.NewMemory()
+	plan := prepareLoop(b)
+	reg := host.NewLocal(nil)
+	stop := false
+	reg.Register("bench.noop", func(context.Context, []value.Value) (value.Value, error) {
+		if stop {
+			return nil, errStop
+		}
+		return value.Nil, nil
+	})
+	every := 0 // the default
+	if !snapshots {
+		every = 1 << 30
+	}
+	kernel := benchKernel(b, every)
+	// The process "dies" at the commit that would record result history+1.
+	dying := &dyingStore{Memory: mem, results: history}
+	o, err := orchestrator.New(orchestrator.Config{Store: dying, Registry: reg, Kernel: kernel})
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := value.EmptyMap.Assoc(value.Keyword("n"), value.Int(history+1))
+	if _, err := o.Run(context.Background(), plan, orchestrator.RunOptions{ID: "r", Env: env, Memory: 1 << 30, Timeout: time.Hour}); err == nil {
+		b.Fatal("the recorded run did not stop")
+	}
+	size := 0
+	acts, _ := chain.Actions(mem, "r")
+	for _, a := range acts {
+		if a.Kind == chain.Snapshot {
+			n, _ := a.Data.(*value.Map).Get(value.Keyword("size"))
+			size = int(n.(value.Int))
+		}
+	}
+	stop = true // the first live call after the replay ends the resumed run
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		o, err := orchestrator.New(orchestrator.Config{Store: cloneStore(b, mem), Registry: reg, Kernel: kernel})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := o.Resume(context.Background(), "r"); !errors.Is(err, errStop) {
+			b.Fatalf("the resumed run: %v", err)
+		}
+	}
+	b.ReportMetric(float64(size), "snapshot-B")
 }
 
 var errStop = errors.New("stop here")
 
-func benchKernel(b *testing.B) *policy.Kernel {
-	k, err := policy.NewKernel(policy.Policy{Default: policy.Deny, Rules: []policy.Rule{{Capability: "bench.*", Effect: policy.Allow}}})
+// benchKernel allows the bench capabilities; every sets :checkpoints :every-calls (0:
+// the default).
+func benchKernel(b *testing.B, every int) *policy.Kernel {
+	k, err := policy.NewKernel(policy.Policy{Default: policy.Deny, Rules: []policy.Rule{{Capability: "bench.*", Effect: policy.Allow}},
+		Checkpoints: policy.Checkpoints{EveryCalls: every}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	return k
 }
 
-// dyingStore is a durable store whose process dies at its nth commit.
+// dyingStore is a durable store whose process dies at the commit that would hold more
+// than `results` host call results.
 type dyingStore struct {
 	*store.Memory
-	commits, dieAt int
+	results int
 }
 
 func (s *dyingStore) Durable() bool { return true }
 
 func (s *dyingStore) Commit(batch []*chain.Record, seal func(int64, [32]byte)) error {
-	if s.commits++; s.commits >= s.dieAt {
-		return errors.New("the process died")
+	for _, r := range batch {
+		if a, err := chain.Decode(*r); err == nil && a.Kind == chain.CapabilityResult {
+			if s.results--; s.results < 0 {
+				return errors.New("the process died")
+			}
+		}
 	}
 	return s.Memory.Commit(batch, seal)
 }
 
-// cloneStore copies a store in memory: its chain, runs and modules.
+// cloneStore copies a store in memory: its chain, runs and modules, and the snapshots
+// of run r.
 func cloneStore(b *testing.B, m *store.Memory) *store.Memory {
 	c := store.NewMemory()
 	var records []*chain.Record
@@ -200,15 +231,26 @@ func cloneStore(b *testing.B, m *store.Memory) *store.Memory {
 		c.CreateRun(r)
 	}
 	acts, _ := chain.Actions(m, "r")
-	module, _ := acts[0].Data.(*value.Map).Get(value.Keyword("module"))
-	if h, err := hex.DecodeString(value.Str(module)); err == nil {
-		var hash [32]byte
-		copy(hash[:], h)
-		bin, err := m.Module(hash)
-		if err != nil {
-			b.Fatal(err)
-		}
-		c.PutModule(hash, bin)
+	hash := func(a *chain.Action, key string) [32]byte {
+		h, _ := a.Data.(*value.Map).Get(value.Keyword(key))
+		b, _ := hex.DecodeString(value.Str(h))
+		return [32]byte(b)
 	}
+	for _, a := range acts {
+		if a.Kind == chain.Snapshot {
+			data, err := m.Snapshot(hash(a, "hash"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			c.PutSnapshot(hash(a, "hash"), data)
+		}
+	}
+	bin, err := m.Module(hash(acts[0], "module"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.PutModule(hash(acts[0], "module"), bin)
+	// The garbage of the copy is collected now, not while the resume is measured.
+	runtime.GC()
 	return c
 }
