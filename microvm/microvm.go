@@ -7,6 +7,7 @@
 package microvm
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -131,6 +132,10 @@ type Module struct {
 	tier1    wazero.CompiledModule
 	tier1Err error
 	memories memoryPool // shared by both tiers: the linear memory is the same
+	// image is the static data as instantiation writes it (from the first VM): a
+	// snapshot keeps only how a VM's static data differs from it.
+	imageOnce sync.Once
+	image     []byte
 }
 
 // Inputs lists the plan's free symbols, which the initial environment must bind.
@@ -257,6 +262,11 @@ type VM struct {
 	// global; set while the guest goes back down to its host call, or unwinds.
 	snapshots host.Snapshots
 	mode      api.MutableGlobal
+	collect   api.Function // the guest's collector, exported
+	compacted struct {     // the heap after the collection of the last snapshot
+		gcCount uint64
+		heap    uint32
+	}
 	rewinding bool
 	unwinding *unwinding
 }
@@ -308,6 +318,10 @@ func (m *Module) spawn(ctx context.Context, e *Engine, opts SpawnOptions, bindEn
 		return nil, err
 	}
 	vm.inst = inst
+	m.imageOnce.Do(func() {
+		b, _ := inst.Memory().Read(0, m.plan.StaticEnd)
+		m.image = bytes.Clone(b)
+	})
 	vm.stackBytes = min(lim.StackBytes, uint32(lim.Memory/4))
 	if err := guest.Setup(inst, vm.stackBytes, uint32(lim.Memory)); err != nil {
 		inst.Close(ctx)
