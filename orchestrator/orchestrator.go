@@ -219,6 +219,9 @@ func (r *run) finish(started time.Time, v value.Value, runErr error) error {
 		err = r.o.chain.Sync()
 	}
 	if err == nil {
+		err = r.synced()
+	}
+	if err == nil {
 		var result []byte
 		if result, err = value.Encode(nil, outcome); err == nil {
 			err = r.o.store.FinishRun(r.id, status, result, time.Now())
@@ -235,6 +238,9 @@ func (r *run) suspend(s *Suspended) error {
 	_, err := r.record(1, chain.RunSuspended, 0, s.data())
 	if err == nil {
 		err = r.o.chain.Sync()
+	}
+	if err == nil {
+		err = r.synced()
 	}
 	if err == nil {
 		err = r.o.store.FinishRun(r.id, store.Suspended, nil, time.Now())

@@ -34,6 +34,7 @@ type run struct {
 	stepEnded   bool          // a step ended since: the next host call snapshots first
 	pending     *chain.Action // the request of the call that suspended the run
 	resumed     *chain.Action // run-resumed, recorded with the first action of a resume
+	unmarked    *chain.Action // where a resume would start, once committed (synced)
 }
 
 type openStep struct {
@@ -141,7 +142,11 @@ func (r *run) Batch(ctx context.Context, reqs []*host.Request) []host.Outcome {
 	if !r.o.chain.Durable() {
 		return out
 	}
-	if err := r.o.chain.Sync(); err != nil {
+	err := r.o.chain.Sync()
+	if err == nil {
+		err = r.synced()
+	}
+	if err != nil {
 		for i := range out {
 			out[i] = host.Outcome{Err: err}
 		}
@@ -270,7 +275,9 @@ func (r *run) result(c *call, v value.Value, callErr error, sync bool) (value.Va
 	}
 	_, err := r.append(&c.returned)
 	if err == nil && sync && r.o.chain.Durable() {
-		err = r.o.chain.Sync()
+		if err = r.o.chain.Sync(); err == nil {
+			err = r.synced()
+		}
 	}
 	if err != nil {
 		return nil, err // the store failed: the run stops

@@ -77,16 +77,32 @@ func (r *run) Snapshot(ctx context.Context, s *host.Snapshot) error {
 	if _, err := r.append(a); err != nil {
 		return err
 	}
-	if err := r.o.chain.Sync(); err != nil {
-		return err
-	}
 	// A resume reads from here; from the request that suspended the run, when that is
-	// why the snapshot was taken (it precedes the snapshot on the chain).
-	from := a.Seq
-	if s.Suspended && r.pending != nil && r.pending.Seq > 0 {
-		from = r.pending.Seq
+	// why the snapshot was taken (it precedes the snapshot on the chain). The store is
+	// told once the action is committed, by the run's next sync: a snapshot is not worth
+	// a commit of its own, and one lost in a crash leaves an older one to resume from.
+	r.mu.Lock()
+	r.unmarked = a
+	if s.Suspended && r.pending != nil {
+		r.unmarked = r.pending
 	}
-	return r.o.store.MarkSnapshot(r.id, from)
+	r.mu.Unlock()
+	return nil
+}
+
+// synced tells the store where a resume starts once the newest snapshot's action is
+// committed; the caller has just synced the chain.
+func (r *run) synced() error {
+	r.mu.Lock()
+	a := r.unmarked
+	if a != nil && a.Seq > 0 {
+		r.unmarked = nil
+	}
+	r.mu.Unlock()
+	if a == nil || a.Seq == 0 {
+		return nil
+	}
+	return r.o.store.MarkSnapshot(r.id, a.Seq)
 }
 
 // startedKeys are the fields of run-started a snapshot repeats, so that a resume from it
