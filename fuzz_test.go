@@ -63,3 +63,31 @@ func FuzzCompile(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRestore: a damaged snapshot (a flipped bit the hash check missed, a truncated
+// blob) is refused or runs to a value or an error; it never takes the host process
+// down. The seeds are real snapshots of a plan that holds data across host calls.
+func FuzzRestore(f *testing.F) {
+	const src = `(let [m {:a [1 2 3] :b "text"}] (step "s" (conj (:a m) (call :ccos.echo (:b m)) (call :ccos.echo 2.5))))`
+	prog, err := rtfsvm.Load("restore.rtfs", src)
+	if err != nil {
+		f.Fatal(err)
+	}
+	p, err := rtfsvm.Prepare(context.Background(), prog, rtfsvm.EngineWasm)
+	if err != nil {
+		f.Fatal(err)
+	}
+	const memory = 8 << 20
+	h := &snapshottingHost{Host: testHost(), every: true}
+	if _, err := p.Run(context.Background(), rtfsvm.Options{Host: h, Memory: memory}); err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range h.snapshots {
+		f.Add(s.Data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		p.Run(ctx, rtfsvm.Options{Host: testHost(), Memory: memory, Fuel: 10_000_000, From: data})
+	})
+}

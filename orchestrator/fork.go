@@ -95,8 +95,11 @@ func (o *Orchestrator) Fork(ctx context.Context, parent, at string, opts RunOpti
 		snapAt, snapshot = -1, nil // an older snapshot: replaying is as good
 	}
 	r.follow(history[:cut+1], snapAt)
-	started := history[0].Data.(*value.Map).Assoc(value.Keyword("fork"),
-		mapOf("run", value.String(parent), "checkpoint", value.String(at), "checkpoint-action", value.Int(history[cut].Index)))
+	fork := mapOf("run", value.String(parent), "checkpoint", value.String(at), "checkpoint-action", value.Int(history[cut].Index))
+	if snapAt >= 0 {
+		fork = fork.Assoc(value.Keyword("snapshot-action"), value.Int(history[snapAt].Index))
+	}
+	started := history[0].Data.(*value.Map).Assoc(value.Keyword("fork"), fork)
 	r.started = startedFields(started)
 	if snapAt >= 0 {
 		r.restoreState(history[snapAt])

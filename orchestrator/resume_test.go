@@ -210,8 +210,8 @@ func TestFork(t *testing.T) {
 		t.Fatalf("executions: %v", fx.runs)
 	}
 	acts := actions(t, o, "f")
-	if fork := mapField(acts[0].Data, "fork"); value.Print(mapField(fork, "run")) != `"p"` {
-		t.Fatalf("the fork's start: %s", value.Print(acts[0].Data))
+	if fork := mapField(acts[0].Data, "fork"); value.Print(mapField(fork, "run")) != `"p"` || mapField(fork, "snapshot-action") == nil {
+		t.Fatalf("the fork's start (it goes on from the snapshot at the checkpoint): %s", value.Print(acts[0].Data))
 	}
 	if v, err := o.Fork(context.Background(), "f", ":two", RunOptions{ID: "ff"}); err != nil || value.Print(v) != "[10 20 30]" {
 		t.Fatalf("fork of a fork: %v, %v", v, err)

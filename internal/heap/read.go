@@ -56,7 +56,16 @@ func (r Reader) u32(addr uint32) (uint32, error) {
 }
 
 // Read converts a guest value.
-func (r Reader) Read(v uint64) (value.Value, error) {
+func (r Reader) Read(v uint64) (value.Value, error) { return r.read(v, 0) }
+
+// MaxDepth bounds the nesting of a value the host reads: the guest builds no cycles,
+// but a damaged memory (a damaged snapshot) could, and the reader recurses.
+const MaxDepth = 100_000
+
+func (r Reader) read(v uint64, depth int) (value.Value, error) {
+	if depth > MaxDepth {
+		return nil, fmt.Errorf("heap: a value nested more than %d deep (the guest's memory is damaged)", MaxDepth)
+	}
 	switch {
 	case v == layout.Nil:
 		return value.Nil, nil
@@ -107,7 +116,7 @@ func (r Reader) Read(v uint64) (value.Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			x, err := r.Read(first)
+			x, err := r.read(first, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -124,7 +133,7 @@ func (r Reader) Read(v uint64) (value.Value, error) {
 	case layout.TypeVector:
 		var elems []value.Value
 		err := r.eachVector(p, func(x uint64) error {
-			e, err := r.Read(x)
+			e, err := r.read(x, depth+1)
 			elems = append(elems, e)
 			return err
 		})
@@ -138,8 +147,8 @@ func (r Reader) Read(v uint64) (value.Value, error) {
 			return nil, err
 		}
 		m, s := value.EmptyMap, value.EmptySet
-		err = r.eachEntry(root, func(k, x uint64) error {
-			kv, err := r.Read(k)
+		err = r.eachEntry(root, 0, func(k, x uint64) error {
+			kv, err := r.read(k, depth+1)
 			if err != nil {
 				return err
 			}
@@ -147,7 +156,7 @@ func (r Reader) Read(v uint64) (value.Value, error) {
 				s = s.Conj(kv)
 				return nil
 			}
-			xv, err := r.Read(x)
+			xv, err := r.read(x, depth+1)
 			m = m.Assoc(kv, xv)
 			return err
 		})
@@ -193,6 +202,9 @@ func (r Reader) eachVector(p uint32, f func(uint64) error) error {
 		return err
 	}
 	count, shift := uint32(hdr), uint32(hdr>>32)
+	if shift%layout.VectorBits != 0 || shift > 32 {
+		return fmt.Errorf("heap: the vector at %#x is damaged (shift %d)", p, shift)
+	}
 	root, err := r.word(p + layout.VectorRoot)
 	if err != nil {
 		return err
@@ -211,6 +223,9 @@ func (r Reader) eachVector(p uint32, f func(uint64) error) error {
 		size, err := r.u32(np + layout.HeaderSizeOffset)
 		if err != nil {
 			return err
+		}
+		if size > layout.VectorWidth {
+			return fmt.Errorf("heap: a vector node at %#x is damaged (size %d)", np, size)
 		}
 		for i := uint32(0); i < size; i++ {
 			x, err := r.word(np + layout.VNodeSlots + 8*i)
@@ -246,10 +261,13 @@ func (r Reader) eachVector(p uint32, f func(uint64) error) error {
 	return nil
 }
 
-// eachEntry visits the key/value pairs of a map or set trie.
-func (r Reader) eachEntry(node uint64, f func(k, v uint64) error) error {
+// eachEntry visits the key/value pairs of a map or set trie, whose node is at depth.
+func (r Reader) eachEntry(node uint64, depth int, f func(k, v uint64) error) error {
 	if node == layout.Nil {
 		return nil
+	}
+	if depth > 16 { // 5 bits of a 64-bit hash a level, then a collision node
+		return fmt.Errorf("heap: a map trie deeper than 16 levels (the guest's memory is damaged)")
 	}
 	np := layout.Pointer(node)
 	hdr, err := r.bytes(np, layout.HeaderSize)
@@ -291,7 +309,7 @@ func (r Reader) eachEntry(node uint64, f func(k, v uint64) error) error {
 		if err != nil {
 			return err
 		}
-		if err := r.eachEntry(c, f); err != nil {
+		if err := r.eachEntry(c, depth+1, f); err != nil {
 			return err
 		}
 	}
