@@ -110,7 +110,7 @@ if [ "$(wc -l < %[1]q)" -eq "$(cat %[3]q)" ]; then kill -9 $PPID; fi
 echo 1`, calls, log, killAt)
 	cfg := filepath.Join(dir, "config.rtfs")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`{:capabilities [{:id "files.append" :provider :exec :command ["sh" "-c" %q]}]
- :policy {:default :allow}}`, script)), 0o644)
+ :policy {:default :allow :checkpoints {:every-calls 10}}}`, script)), 0o644)
 	plan := `(step "append" (reduce + 0 (map (fn [i] (call :files.append i)) (range 200))))`
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 27))
 	kills, fresh := 0, true // fresh: the run has recorded nothing yet, so run it
@@ -173,6 +173,21 @@ echo 1`, calls, log, killAt)
 	}
 	if len(effects) != 200 {
 		t.Fatalf("%d effects, want 200", len(effects))
+	}
+	// Resumes go on from the newest snapshot (one every 10 calls) rather than replaying.
+	show, err := exec.Command(bin, "chain", "show", "job", "--store", dir).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromSnapshot := 0
+	for _, line := range strings.Split(string(show), "\n") {
+		if strings.Contains(line, "run-resumed") && strings.Contains(line, ":from :snapshot") {
+			fromSnapshot++
+		}
+	}
+	if fromSnapshot < 3 { // most kills land early, some before a resume records anything
+
+		t.Fatalf("only %d resumes went on from a snapshot", fromSnapshot)
 	}
 	out, err := exec.Command(bin, "chain", "verify", "--store", dir).Output()
 	if err != nil || !strings.HasPrefix(string(out), "ok: ") {
