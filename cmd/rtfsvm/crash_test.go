@@ -186,7 +186,6 @@ echo 1`, calls, log, killAt)
 		}
 	}
 	if fromSnapshot < 3 { // most kills land early, some before a resume records anything
-
 		t.Fatalf("only %d resumes went on from a snapshot", fromSnapshot)
 	}
 	out, err := exec.Command(bin, "chain", "verify", "--store", dir).Output()
