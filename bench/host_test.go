@@ -126,7 +126,7 @@ func BenchmarkDurableThroughput(b *testing.B) {
 // resume restores the newest one and replays the calls made since (at most 99); without
 // them (snapshots=off), the plan runs again from the start and every recorded call is
 // answered from the chain: the cost grows with the history. snapshot-B is the size of
-// the newest snapshot.
+// the newest snapshot, chain-B/call what the chain holds a host call.
 func BenchmarkResume(b *testing.B) {
 	for _, snapshots := range []bool{true, false} {
 		for _, history := range []int{10, 1000, 10000} {
@@ -162,6 +162,10 @@ func benchmarkResume(b *testing.B, history int, snapshots bool) {
 	if _, err := o.Run(context.Background(), plan, orchestrator.RunOptions{ID: "r", Env: env, Memory: 1 << 30, Timeout: time.Hour}); err == nil {
 		b.Fatal("the recorded run did not stop")
 	}
+	// What the chain holds a call: its actions' bodies, hashes, sequence numbers and
+	// signatures, the run's start and snapshots included.
+	chainBytes := 0
+	mem.Each(func(r chain.Record) bool { chainBytes += len(r.Body) + len(r.Hash) + 8 + len(r.Signature); return true })
 	size := 0
 	acts, _ := chain.Actions(mem, "r")
 	for _, a := range acts {
@@ -184,6 +188,7 @@ func benchmarkResume(b *testing.B, history int, snapshots bool) {
 		}
 	}
 	b.ReportMetric(float64(size), "snapshot-B")
+	b.ReportMetric(float64(chainBytes)/float64(history), "chain-B/call")
 }
 
 var errStop = errors.New("stop here")

@@ -401,9 +401,14 @@ func Verify(store Store, pub ed25519.PublicKey) (int64, error) {
 
 // Actions decodes the actions of one run, in order.
 func Actions(store Store, run string) ([]*Action, error) {
+	return Collect(func(f func(Record) bool) error { return store.EachOfRun(run, f) })
+}
+
+// Collect decodes the records an iteration over a store visits (such as EachOfRun).
+func Collect(each func(f func(Record) bool) error) ([]*Action, error) {
 	var out []*Action
 	var bad error
-	err := store.EachOfRun(run, func(r Record) bool {
+	err := each(func(r Record) bool {
 		a, err := Decode(r)
 		if err != nil {
 			bad = &ErrBroken{Seq: r.Seq, Reason: err.Error()}

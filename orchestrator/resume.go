@@ -155,24 +155,7 @@ func (o *Orchestrator) ResumeWith(ctx context.Context, id string, with *Plan) (v
 
 // actionsFrom reads a run's actions from a position on the chain (0: all of them).
 func actionsFrom(st store.Store, id string, from int64) ([]*chain.Action, error) {
-	if from == 0 {
-		return chain.Actions(st, id)
-	}
-	var out []*chain.Action
-	var bad error
-	err := st.EachOfRunFrom(id, from, func(r chain.Record) bool {
-		a, err := chain.Decode(r)
-		if err != nil {
-			bad = &chain.ErrBroken{Seq: r.Seq, Reason: err.Error()}
-			return false
-		}
-		out = append(out, a)
-		return true
-	})
-	if err == nil {
-		err = bad
-	}
-	return out, err
+	return chain.Collect(func(f func(chain.Record) bool) error { return st.EachOfRunFrom(id, from, f) })
 }
 
 // resumeApproved applies :resume :require-approval: a resume goes on only just after a

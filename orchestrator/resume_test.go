@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -73,18 +74,7 @@ func TestResumeAfterACrash(t *testing.T) {
 			t.Fatalf("die at commit %d: resumed to %v, %v", dieAt, v, err)
 		}
 		acts := actions(t, o2, "r")
-		requests := map[string]int{}
-		for _, a := range acts {
-			if a.Kind == chain.CapabilityRequested {
-				requests[value.Str(mapField(a.Data, "idempotency-key"))]++
-			}
-		}
-		for i := 1; i <= 5; i++ {
-			key := "r:" + itoa(int64(i))
-			if requests[key] != 1 || fx.runs[key] < 1 || fx.runs[key] > 2 {
-				t.Fatalf("die at commit %d: call %s requested %d times, run %d times", dieAt, key, requests[key], fx.runs[key])
-			}
-		}
+		checkEachCallOnce(t, acts, fx, 5, fmt.Sprintf("die at commit %d", dieAt))
 		if last := acts[len(acts)-1]; last.Kind != chain.RunCompleted {
 			t.Fatalf("die at commit %d: the chain ends with %s", dieAt, last.Kind)
 		}
@@ -95,6 +85,25 @@ func TestResumeAfterACrash(t *testing.T) {
 		before := len(acts)
 		if v, err := o2.Resume(context.Background(), "r"); err != nil || v != value.Int(150) || len(actions(t, o2, "r")) != before {
 			t.Fatalf("resuming a finished run: %v, %v", v, err)
+		}
+	}
+}
+
+// checkEachCallOnce checks that run r's calls 1 to n were each requested once on the
+// chain, and their effect ran once or twice (again, with the same key, when the process
+// died before the result was recorded).
+func checkEachCallOnce(t *testing.T, acts []*chain.Action, fx *effects, n int, what string) {
+	t.Helper()
+	requests := map[string]int{}
+	for _, a := range acts {
+		if a.Kind == chain.CapabilityRequested {
+			requests[value.Str(mapField(a.Data, "idempotency-key"))]++
+		}
+	}
+	for i := 1; i <= n; i++ {
+		key := "r:" + itoa(int64(i))
+		if requests[key] != 1 || fx.runs[key] < 1 || fx.runs[key] > 2 {
+			t.Fatalf("%s: call %s requested %d times, run %d times", what, key, requests[key], fx.runs[key])
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -73,18 +74,7 @@ func TestResumeFromSnapshot(t *testing.T) {
 		} else if got != "start" {
 			fromSnapshot++
 		}
-		requests := map[string]int{}
-		for _, a := range acts {
-			if a.Kind == chain.CapabilityRequested {
-				requests[value.Str(mapField(a.Data, "idempotency-key"))]++
-			}
-		}
-		for i := 1; i <= 20; i++ {
-			key := "r:" + itoa(int64(i))
-			if requests[key] != 1 || fx.runs[key] < 1 || fx.runs[key] > 2 {
-				t.Fatalf("die at commit %d: call %s requested %d times, run %d times", dieAt, key, requests[key], fx.runs[key])
-			}
-		}
+		checkEachCallOnce(t, acts, fx, 20, fmt.Sprintf("die at commit %d", dieAt))
 		if _, err := chain.Verify(mem, mem.Key().Public().(ed25519.PublicKey)); err != nil {
 			t.Fatalf("die at commit %d: %v", dieAt, err)
 		}
