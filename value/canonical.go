@@ -240,7 +240,7 @@ func (d *decoder) value(depth int) (Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		m := EmptyMap
+		entries := make([]Entry, 0, min(n, 1024)) // n is not trusted until read
 		var prev Value
 		for i := 0; i < n; i++ {
 			k, err := d.value(depth + 1)
@@ -254,9 +254,9 @@ func (d *decoder) value(depth int) (Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			m, prev = m.Assoc(k, v), k
+			entries, prev = append(entries, Entry{k, v}), k
 		}
-		return m, nil
+		return NewMap(entries), nil
 	}
 	return nil, fmt.Errorf("canonical encoding: unknown tag %d", tag)
 }

@@ -223,3 +223,39 @@ func (n *hnode) each(f func(k, v Value) bool) bool {
 	}
 	return true
 }
+
+// assocFresh is assoc on a node that no map shares yet (one being built): it changes
+// the node in place instead of copying the path, and leaves the same shape as assoc.
+func (n *hnode) assocFresh(e hentry, hash uint64, shift uint) bool {
+	if n.collision {
+		for i, old := range n.entries {
+			if Equal(old.key, e.key) {
+				n.entries[i] = e
+				return false
+			}
+		}
+		n.entries = append(n.entries, e)
+		return true
+	}
+	bit := chunk(hash, shift)
+	switch {
+	case n.datamap&bit != 0:
+		i := index(n.datamap, bit)
+		old := n.entries[i]
+		if Equal(old.key, e.key) {
+			n.entries[i] = e
+			return false
+		}
+		sub := pair(old, Hash(old.key), e, hash, shift+hbits)
+		n.entries = append(n.entries[:i], n.entries[i+1:]...)
+		n.datamap &^= bit
+		n.nodemap |= bit
+		n.nodes = insertAt(n.nodes, index(n.nodemap, bit), sub)
+		return true
+	case n.nodemap&bit != 0:
+		return n.nodes[index(n.nodemap, bit)].assocFresh(e, hash, shift+hbits)
+	}
+	n.datamap |= bit
+	n.entries = insertAt(n.entries, index(n.datamap, bit), e)
+	return true
+}

@@ -19,6 +19,21 @@ func (m *Map) Get(k Value) (Value, bool) { return m.h.get(k) }
 // Assoc returns m with k mapped to v.
 func (m *Map) Assoc(k, v Value) *Map { return &Map{m.h.assoc(k, v)} }
 
+// NewMap is the map of the entries, a later key replacing an equal earlier one. It is
+// Assoc of each entry in turn, without copying the nodes it builds at each step.
+func NewMap(entries []Entry) *Map {
+	if len(entries) == 0 {
+		return EmptyMap
+	}
+	h := hamt{root: &hnode{}}
+	for _, e := range entries {
+		if h.root.assocFresh(hentry{e.Key, e.Val}, Hash(e.Key), 0) {
+			h.count++
+		}
+	}
+	return &Map{h}
+}
+
 // Dissoc returns m without k.
 func (m *Map) Dissoc(k Value) *Map {
 	h := m.h.dissoc(k)
