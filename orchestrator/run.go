@@ -29,12 +29,13 @@ type run struct {
 	hostCalls int64      // calls decided, against :budgets :host-calls
 
 	// Snapshots (snapshot.go).
-	started     *value.Map    // what run-started recorded of the module and limits
-	snapshotSeq int           // host calls made before the newest snapshot
-	stepEnded   bool          // a step ended since: the next host call snapshots first
-	pending     *chain.Action // the request of the call that suspended the run
-	resumed     *chain.Action // run-resumed, recorded with the first action of a resume
-	unmarked    *chain.Action // where a resume would start, once committed (synced)
+	started      *value.Map    // what run-started recorded of the module and limits
+	snapshotSeq  int           // host calls made before the newest snapshot
+	snapshotSize int           // its size (0 before the first): see defaultSnapshotEvery
+	stepEnded    bool          // a step ended since: the next host call snapshots first
+	pending      *chain.Action // the request of the call that suspended the run
+	resumed      *chain.Action // run-resumed, recorded with the first action of a resume
+	unmarked     *chain.Action // where a resume would start, once committed (synced)
 }
 
 type openStep struct {

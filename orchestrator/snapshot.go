@@ -14,9 +14,21 @@ import (
 	"github.com/rtfsvm/rtfsvm/value"
 )
 
-// DefaultSnapshotEvery is how many host calls a run makes between snapshots when the
-// policy's :checkpoints do not say (:every-calls).
-const DefaultSnapshotEvery = 100
+// Without :checkpoints :every-calls, a run snapshots every 10 to 100 host calls, in
+// proportion to the size of its last snapshot (one every 10 calls up to 640 bytes, one
+// every 100 from 6,400): a snapshot's cost grows with its size, and a resume replays the
+// calls since the last one, so a small state is kept often (about 5 us each for a few
+// hundred bytes) and a large one at most every 100 calls. The rhythm depends on the
+// run's state alone, so a replayed run keeps the same one.
+const (
+	minSnapshotEvery     = 10
+	maxSnapshotEvery     = 100
+	snapshotBytesPerCall = 64
+)
+
+func defaultSnapshotEvery(size int) int {
+	return min(max(size/snapshotBytesPerCall, minSnapshotEvery), maxSnapshotEvery)
+}
 
 // ErrSnapshotDamaged stops a resume whose snapshot is not the one the chain recorded.
 var ErrSnapshotDamaged = errors.New("its snapshot is damaged: its hash is not the one on the chain")
@@ -33,7 +45,7 @@ func (r *run) SnapshotDue(seq int, checkpoint value.Value) bool {
 	}
 	every := r.o.kernel.Policy().Checkpoints.EveryCalls
 	if every == 0 {
-		every = DefaultSnapshotEvery
+		every = defaultSnapshotEvery(r.snapshotSize)
 	}
 	return seq-1-r.snapshotSeq >= every
 }
@@ -43,7 +55,7 @@ func (r *run) SnapshotDue(seq int, checkpoint value.Value) bool {
 // steps, the run's module and limits. The kernel refuses one larger than
 // :max-snapshot-bytes: the run goes on, and a resume replays from an earlier point.
 func (r *run) Snapshot(ctx context.Context, s *host.Snapshot) error {
-	r.snapshotSeq, r.stepEnded = s.Seq, false
+	r.snapshotSeq, r.snapshotSize, r.stepEnded = s.Seq, len(s.Data), false
 	if limit := r.o.kernel.Policy().Checkpoints.MaxSnapshotBytes; limit > 0 && int64(len(s.Data)) > limit {
 		reason := fmt.Sprintf("the snapshot's %d bytes exceed :max-snapshot-bytes %d", len(s.Data), limit)
 		_, err := r.record(r.current(), chain.Snapshot, 0, mapOf("refused", value.String(reason), "size", value.Int(len(s.Data))))
@@ -163,6 +175,9 @@ func (r *run) restoreState(snap *chain.Action) {
 	if seq, ok := mapField(snap.Data, "seq").(value.Int); ok {
 		r.snapshotSeq = int(seq)
 		r.calls = max(r.calls, int64(seq))
+	}
+	if n, ok := mapField(snap.Data, "size").(value.Int); ok {
+		r.snapshotSize = int(n)
 	}
 	if n, ok := mapField(snap.Data, "host-calls").(value.Int); ok {
 		r.hostCalls += int64(n)
