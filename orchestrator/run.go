@@ -65,15 +65,17 @@ func (r *run) current() int64 {
 	return 1
 }
 
-// call is what the chain records of one host call: made in one allocation, since
-// every host call makes one.
+// call is what the chain records of one host call: the encoders of its actions, made in
+// one allocation (the chain encodes an action when it is appended, so the actions
+// themselves need not outlive the call).
 type call struct {
-	req                          *host.Request
-	requested, decided, returned chain.Action
-	msg                          message
-	dec                          decision
-	ret                          returned
-	start                        time.Time // when the capability was called
+	req       *host.Request
+	requested struct{ Index int64 } // the request's action
+	decided   chain.Action          // when a resumed run decides again (replayCall)
+	msg       message
+	dec       decision
+	ret       returned
+	start     time.Time // when the capability was called
 }
 
 func (r *run) Call(ctx context.Context, req *host.Request) (value.Value, error) {
@@ -150,15 +152,16 @@ func (r *run) admit(req *host.Request) (*call, error) {
 		}
 	}
 	c := &call{req: req, msg: message{req, r.id}}
-	c.requested = chain.Action{Parent: r.current(), Kind: chain.CapabilityRequested, Encoder: &c.msg, Time: time.Now()}
-	at, err := r.append(&c.requested)
+	requested := chain.Action{Parent: r.current(), Kind: chain.CapabilityRequested, Encoder: &c.msg, Time: time.Now()}
+	at, err := r.append(&requested)
 	if err != nil {
 		return nil, err
 	}
+	c.requested.Index = at
 	d, refusal := r.decide(req)
 	c.dec = decision(d)
-	c.decided = chain.Action{Parent: at, Kind: chain.PolicyDecision, Encoder: &c.dec, Time: c.requested.Time}
-	if _, err := r.append(&c.decided); err != nil {
+	decided := chain.Action{Parent: at, Kind: chain.PolicyDecision, Encoder: &c.dec, Time: requested.Time}
+	if _, err := r.append(&decided); err != nil {
 		return nil, err
 	}
 	if s, ok := refusal.(*Suspended); ok {
@@ -243,15 +246,15 @@ func (r *run) result(c *call, v value.Value, callErr error, sync bool) (value.Va
 		// gets a capability error, and that is what is recorded.
 		v, callErr = nil, host.CapabilityError(c.req.Capability, "the capability's result cannot be recorded: %s has no canonical encoding", value.Describe(v))
 	}
-	c.returned = chain.Action{Parent: c.requested.Index, Kind: chain.CapabilityResult, Time: time.Now()}
-	c.returned.Duration = c.returned.Time.Sub(c.start)
+	result := chain.Action{Parent: c.requested.Index, Kind: chain.CapabilityResult, Time: time.Now()}
+	result.Duration = result.Time.Sub(c.start)
 	if callErr == nil {
 		c.ret = returned{v}
-		c.returned.Encoder = &c.ret
+		result.Encoder = &c.ret
 	} else {
-		c.returned.Data = Outcome(v, callErr)
+		result.Data = Outcome(v, callErr)
 	}
-	_, err := r.append(&c.returned)
+	_, err := r.append(&result)
 	if err == nil && sync && r.o.chain.Durable() {
 		err = r.o.chain.Sync()
 	}
