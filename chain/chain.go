@@ -246,35 +246,45 @@ const (
 	slabSize  = 256
 )
 
-// Append encodes an action and queues its record; the action itself is not kept. Data
-// with no canonical encoding (a function) is the caller's error, and appends nothing.
+// Append encodes actions and queues their records, in order and all or none; the
+// actions themselves are not kept. Data with no canonical encoding (a function) is the
+// caller's error, and appends nothing.
 //
 // The caller's goroutine encodes, outside the lock, so that runs encode in parallel;
 // the committer, which must link every action after the one before, only hashes, signs
 // and stores.
-func (c *Chain) Append(a *Action) error {
+func (c *Chain) Append(actions ...*Action) error {
 	buf := scratch.Get().(*[]byte)
 	defer scratch.Put(buf)
-	body, err := a.appendBody((*buf)[:0])
-	if err != nil {
-		return err
+	b := (*buf)[:0]
+	ends := make([]int, 0, 4)
+	for _, a := range actions {
+		var err error
+		if b, err = a.appendBody(b); err != nil {
+			return err
+		}
+		ends = append(ends, len(b))
 	}
-	if cap(body) <= chunkSize {
-		*buf = body[:0] // perhaps grown: keep the larger buffer
+	if cap(b) <= chunkSize {
+		*buf = b[:0] // perhaps grown: keep the larger buffer
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.err != nil {
 		return c.err
 	}
-	if len(c.slab) == cap(c.slab) {
-		c.slab = make([]Record, 0, slabSize)
+	start := 0
+	for i, a := range actions {
+		if len(c.slab) == cap(c.slab) {
+			c.slab = make([]Record, 0, slabSize)
+		}
+		c.slab = c.slab[:len(c.slab)+1]
+		r := &c.slab[len(c.slab)-1]
+		r.Run, r.Body = a.RunID, c.keep(b[start:ends[i]])
+		c.pending = append(c.pending, r)
+		start = ends[i]
 	}
-	c.slab = c.slab[:len(c.slab)+1]
-	r := &c.slab[len(c.slab)-1]
-	r.Run, r.Body = a.RunID, c.keep(body)
-	c.pending = append(c.pending, r)
-	c.queued++
+	c.queued += uint64(len(actions))
 	if !c.flushing {
 		c.flushing = true
 		go c.commit()

@@ -55,6 +55,25 @@ func (r *run) append(a *chain.Action) (int64, error) {
 	return a.Index, nil
 }
 
+// appendCall records a host call's request, under the innermost open step, and the
+// decision on it: one lock of the run and one append for both, since every call makes
+// them. It returns the request's index.
+func (r *run) appendCall(requested, decided *chain.Action) (int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	requested.Parent = 1
+	if n := len(r.steps); n > 0 {
+		requested.Parent = r.steps[n-1].index
+	}
+	requested.RunID, requested.Index = r.id, r.index+1
+	decided.RunID, decided.Index, decided.Parent = r.id, r.index+2, requested.Index
+	if err := r.o.chain.Append(requested, decided); err != nil {
+		return 0, err
+	}
+	r.index += 2
+	return requested.Index, nil
+}
+
 // current is the action new ones belong under: the innermost open step, or the run.
 func (r *run) current() int64 {
 	r.mu.Lock()
@@ -160,18 +179,15 @@ func (r *run) admit(req *host.Request) (*call, error) {
 		}
 	}
 	c := &call{req: req, msg: message{req, r.id}}
-	requested := chain.Action{Parent: r.current(), Kind: chain.CapabilityRequested, Encoder: &c.msg, Time: time.Now()}
-	at, err := r.append(&requested)
+	requested := chain.Action{Kind: chain.CapabilityRequested, Encoder: &c.msg, Time: time.Now()}
+	d, refusal := r.decide(req)
+	c.dec = decision(d)
+	decided := chain.Action{Kind: chain.PolicyDecision, Encoder: &c.dec, Time: requested.Time}
+	at, err := r.appendCall(&requested, &decided)
 	if err != nil {
 		return nil, err
 	}
 	c.requested.Index, c.requested.Time = at, requested.Time
-	d, refusal := r.decide(req)
-	c.dec = decision(d)
-	decided := chain.Action{Parent: at, Kind: chain.PolicyDecision, Encoder: &c.dec, Time: requested.Time}
-	if _, err := r.append(&decided); err != nil {
-		return nil, err
-	}
 	if s, ok := refusal.(*Suspended); ok {
 		s.Request = at
 	}
@@ -243,11 +259,13 @@ func denied(req *host.Request, reason string) error {
 // result records what a call returned and, when sync is set and the store is durable,
 // makes it durable before the plan sees it: a result the plan acted on is never lost.
 func (r *run) result(c *call, v value.Value, callErr error, sync bool) (value.Value, error) {
-	var human *host.AwaitingHuman
-	if errors.As(callErr, &human) {
-		// No result: the person's answer will be it (Complete).
-		return nil, &Suspended{RunID: r.id, Capability: c.req.Capability, Waiting: "input", Question: human.Question,
-			Args: value.NewVector(c.req.Args), Request: c.requested.Index}
+	if callErr != nil { // errors.As moves its target to the heap: not for every call
+		var human *host.AwaitingHuman
+		if errors.As(callErr, &human) {
+			// No result: the person's answer will be it (Complete).
+			return nil, &Suspended{RunID: r.id, Capability: c.req.Capability, Waiting: "input", Question: human.Question,
+				Args: value.NewVector(c.req.Args), Request: c.requested.Index}
+		}
 	}
 	if callErr == nil && !value.Encodable(v) {
 		// A value with no canonical encoding (a function) cannot be replayed: the plan
