@@ -316,9 +316,11 @@ func (r *run) Step(ctx context.Context, ev host.StepEvent) error {
 			s, r.steps = r.steps[n-1], r.steps[:n-1]
 		}
 		r.mu.Unlock()
-		kind, outcome := chain.StepCompleted, Outcome(ev.Result, nil)
+		kind, outcome := chain.StepFailed, (*value.Map)(nil)
 		if ev.Phase == host.StepFailed {
-			kind, outcome = chain.StepFailed, Outcome(nil, ev.Err)
+			outcome = Outcome(nil, ev.Err)
+		} else { // a failed step has no value: Outcome of none would panic
+			kind, outcome = chain.StepCompleted, Outcome(ev.Result, nil)
 		}
 		if _, err := r.record(s.index, kind, time.Since(s.start), data.Assoc(value.Keyword("outcome"), outcome)); err != nil {
 			// A step's value with no encoding (a function) is recorded by its printed form.
