@@ -100,6 +100,10 @@ type call struct {
 	start   time.Time // when the capability was called
 }
 
+// freeCalls holds call records whose results are recorded, for the next calls: every
+// host call needs one, and nothing refers to it once its result is appended.
+var freeCalls = sync.Pool{New: func() any { return new(call) }}
+
 // later is the time now, read from the monotonic clock alone: t (from time.Now, so that
 // it carries a monotonic reading) plus the time elapsed since. time.Now reads the wall
 // clock as well, which costs as much again, and a host call reads the time three times.
@@ -178,7 +182,8 @@ func (r *run) admit(req *host.Request) (*call, error) {
 			return nil, value.Errorf(value.ErrInvalidArg, "call %s: the arguments of a host call must be data, got %s", req.Capability, value.Describe(a))
 		}
 	}
-	c := &call{req: req, msg: message{req, r.id}}
+	c := freeCalls.Get().(*call)
+	c.req, c.msg = req, message{req, r.id}
 	requested := chain.Action{Kind: chain.CapabilityRequested, Encoder: &c.msg, Time: time.Now()}
 	d, refusal := r.decide(req)
 	c.dec = decision(d)
@@ -281,6 +286,8 @@ func (r *run) result(c *call, v value.Value, callErr error, sync bool) (value.Va
 		result.Data = Outcome(v, callErr)
 	}
 	_, err := r.append(&result)
+	*c = call{} // the chain encoded the call's actions when they were appended
+	freeCalls.Put(c)
 	if err == nil && sync && r.o.chain.Durable() {
 		err = r.o.chain.Sync()
 	}
