@@ -50,10 +50,12 @@ type Action struct {
 	Duration time.Duration
 	Data     value.Value // what happened: a request message, a decision, a result...
 	// Encoder, when not nil, writes the data's canonical encoding instead of Data: for
-	// records with fixed fields, written without building a map first.
+	// records with fixed fields, written without building a map first. Append calls it
+	// before it returns.
 	Encoder Encoder
 
-	Seq       int64    // position in the whole chain, from 1
+	Seq       int64    // position in the whole chain, from 1: set on commit when Tracked
+	Tracked   bool     // the appender reads Seq after a Sync (the action is not reused)
 	Hash      [32]byte // see Link
 	Signature []byte   // ed25519 over Hash: on the last action of each commit, else nil
 }
@@ -80,7 +82,12 @@ type Record struct {
 // is written field by field rather than through a value.Map because it is made for
 // every host call; a test checks it against value.Encode.
 func (a *Action) Body() ([]byte, error) {
-	b := value.EncodeMapHeader(make([]byte, 0, 256+len(a.RunID)), 7)
+	return a.appendBody(make([]byte, 0, 256+len(a.RunID)))
+}
+
+// appendBody appends the action's body to b.
+func (a *Action) appendBody(b []byte) ([]byte, error) {
+	b = value.EncodeMapHeader(b, 7)
 	b = value.EncodeKeyword(b, "data")
 	var err error
 	switch {
@@ -146,7 +153,8 @@ func Link(prev [32]byte, seq int64, body []byte) [32]byte {
 // Store keeps the records of a chain in order.
 type Store interface {
 	// Commit appends a batch after the last stored record, atomically, and durably when
-	// it returns. It calls seal while no other writer (in this process or another) can
+	// it returns. The store may keep the records, not the batch slice, which the chain
+	// reuses. It calls seal while no other writer (in this process or another) can
 	// append, with the last stored record's sequence number and hash (0 and zeros for an
 	// empty chain); seal fills in each record's Seq, Hash and Signature.
 	Commit(batch []*Record, seal func(lastSeq int64, lastHash [32]byte)) error
@@ -158,10 +166,10 @@ type Store interface {
 	Durable() bool
 }
 
-// Chain appends actions to a store. Append queues an action and returns at once; a
-// committer goroutine, started when there is work and gone when there is none, commits
-// what is queued in batches: linking and signing run beside the VMs, not in their way,
-// and many runs share one commit (group commit: one fsync, one signature).
+// Chain appends actions to a store. Append encodes an action, queues its record and
+// returns; a committer goroutine, started when there is work and gone when there is
+// none, commits what is queued in batches: linking and signing run beside the VMs, not
+// in their way, and many runs share one commit (group commit: one fsync, one signature).
 //
 // Runs that take part register with Join and Leave. The committer waits, at most
 // as long as the last commit took (between MinCommitDelay and MaxCommitDelay), until
@@ -174,8 +182,11 @@ type Chain struct {
 	key   ed25519.PrivateKey
 
 	mu        sync.Mutex
-	done      *sync.Cond // broadcast when a commit ends
-	pending   []*Action
+	done      *sync.Cond     // broadcast when a commit ends
+	pending   []*Record      // records waiting for the committer
+	spare     []*Record      // the queue the committer emptied last, reused as the next one
+	chunk     []byte         // the block the bodies of records are copied into (keep)
+	slab      []Record       // the block records are taken from (Append)
 	queued    uint64         // actions queued since the chain was opened
 	committed uint64         // of which committed
 	flushing  bool           // a committer is running
@@ -228,25 +239,79 @@ func (c *Chain) kickIfAllWait() {
 	}
 }
 
-// Append queues an action, which the caller must not change afterwards: the committer
-// encodes it, beside the caller. Data with no canonical encoding (a function) is the
-// caller's error, found here; an Encoder must not fail.
-func (c *Chain) Append(a *Action) error {
-	if a.Encoder == nil && a.Data != nil && !value.Encodable(a.Data) {
-		return fmt.Errorf("action %s: %w", a.Kind, value.Errorf(value.ErrInvalidArg, "%s has no canonical encoding", value.Describe(a.Data)))
+// scratch holds the buffers Append encodes into before it takes the chain's lock.
+var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// Sizes of the blocks that records and their bodies are carved from: one allocation
+// for hundreds of records rather than two a record, and a store that keeps them (Memory)
+// keeps no spare capacity.
+const (
+	chunkSize = 64 << 10
+	slabSize  = 256
+)
+
+// Append encodes actions and queues their records, in order and all or none; the
+// actions themselves are not kept. Data with no canonical encoding (a function) is the
+// caller's error, and appends nothing.
+//
+// The caller's goroutine encodes, outside the lock, so that runs encode in parallel;
+// the committer, which must link every action after the one before, only hashes, signs
+// and stores.
+func (c *Chain) Append(actions ...*Action) error {
+	buf := scratch.Get().(*[]byte)
+	defer scratch.Put(buf)
+	b := (*buf)[:0]
+	ends := make([]int, 0, 4)
+	for _, a := range actions {
+		var err error
+		if b, err = a.appendBody(b); err != nil {
+			return err
+		}
+		ends = append(ends, len(b))
+	}
+	if cap(b) <= chunkSize {
+		*buf = b[:0] // perhaps grown: keep the larger buffer
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.err != nil {
 		return c.err
 	}
-	c.pending = append(c.pending, a)
-	c.queued++
+	start := 0
+	for i, a := range actions {
+		if len(c.slab) == cap(c.slab) {
+			c.slab = make([]Record, 0, slabSize)
+		}
+		c.slab = c.slab[:len(c.slab)+1]
+		r := &c.slab[len(c.slab)-1]
+		r.Run, r.Body = a.RunID, c.keep(b[start:ends[i]])
+		if a.Tracked {
+			r.action = a
+		}
+		c.pending = append(c.pending, r)
+		start = ends[i]
+	}
+	c.queued += uint64(len(actions))
 	if !c.flushing {
 		c.flushing = true
 		go c.commit()
 	}
 	return nil
+}
+
+// keep copies a body into the chain's current block, or into its own allocation when it
+// is large. A kept body's capacity ends where it does, so that appending to one cannot
+// write over the next.
+func (c *Chain) keep(body []byte) []byte {
+	if len(body) > chunkSize/8 {
+		return append([]byte(nil), body...)
+	}
+	if cap(c.chunk)-len(c.chunk) < len(body) {
+		c.chunk = make([]byte, 0, chunkSize)
+	}
+	start := len(c.chunk)
+	c.chunk = append(c.chunk, body...)
+	return c.chunk[start:len(c.chunk):len(c.chunk)]
 }
 
 // commit commits batches until nothing is queued.
@@ -274,20 +339,19 @@ func (c *Chain) commit() {
 			}
 			c.mu.Lock()
 		}
-		actions := c.pending
-		c.pending = make([]*Action, 0, cap(actions))
+		batch := c.pending
+		c.pending, c.spare = c.spare[:0], nil
 		c.mu.Unlock()
 		began := time.Now()
-		batch, err := encode(actions)
-		if err == nil {
-			err = c.store.Commit(batch, func(lastSeq int64, lastHash [32]byte) { c.seal(batch, lastSeq, lastHash) })
-		}
+		err := c.store.Commit(batch, func(lastSeq int64, lastHash [32]byte) { c.seal(batch, lastSeq, lastHash) })
+		clear(batch) // the store has the records; the queue is used again
 		c.mu.Lock()
+		c.spare = batch[:0]
 		c.lastCommit = time.Since(began)
 		if err != nil {
 			c.err = fmt.Errorf("causal chain: %w", err)
 		} else {
-			c.committed += uint64(len(actions))
+			c.committed += uint64(len(batch))
 		}
 		// The Syncs this commit satisfied wait no more, though they have not woken
 		// yet: the next commit must not count them.
@@ -317,21 +381,6 @@ func (c *Chain) Sync() error {
 		}
 	}
 	return c.err
-}
-
-// encode makes the records of a batch of actions.
-func encode(actions []*Action) ([]*Record, error) {
-	records := make([]Record, len(actions))
-	batch := make([]*Record, len(actions))
-	for i, a := range actions {
-		body, err := a.Body()
-		if err != nil {
-			return nil, err
-		}
-		records[i] = Record{Run: a.RunID, Body: body, action: a}
-		batch[i] = &records[i]
-	}
-	return batch, nil
 }
 
 func (c *Chain) seal(batch []*Record, seq int64, prev [32]byte) {

@@ -87,6 +87,63 @@ func TestAppendRefusesWhatCannotBeEncoded(t *testing.T) {
 	}
 }
 
+// Actions appended together are queued all or none: a second action that cannot be
+// encoded leaves nothing of the first on the chain.
+func TestAppendIsAllOrNone(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	store := &Memory{}
+	c := Open(store, priv)
+	good := &Action{RunID: "r", Index: 1, Kind: RunStarted, Data: value.Int(1)}
+	bad := &Action{RunID: "r", Index: 2, Kind: Checkpoint, Data: &value.Builtin{Name: "f"}}
+	if err := c.Append(good, bad); err == nil {
+		t.Fatal("a function was appended")
+	}
+	if err := c.Append(&Action{RunID: "r", Index: 1, Kind: RunStarted, Data: value.Int(2)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	acts, err := Actions(store, "r")
+	if err != nil || len(acts) != 1 || acts[0].Data != value.Int(2) {
+		t.Fatalf("the chain holds %v, %v; want only the later action", acts, err)
+	}
+	if n, err := Verify(store, pub); n != 1 || err != nil {
+		t.Fatalf("verified %d, %v", n, err)
+	}
+}
+
+// Append encodes the action before it returns: what the caller does with the action
+// afterwards is not recorded, and a record's body cannot grow into the next one's,
+// though the bodies share their memory.
+func TestAppendKeepsWhatItWasGiven(t *testing.T) {
+	_, priv, _ := ed25519.GenerateKey(nil)
+	store := &Memory{}
+	c := Open(store, priv)
+	a := &Action{RunID: "r", Index: 1, Kind: RunStarted, Data: value.String("first")}
+	if err := c.Append(a); err != nil {
+		t.Fatal(err)
+	}
+	a.Index, a.Data = 2, value.String("second")
+	if err := c.Append(a); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := store.Tamper(1)
+	second, _ := store.Tamper(2)
+	want := bytes.Clone(second.Body)
+	_ = append(first.Body, "overwrite"...)
+	acts, err := Actions(store, "r")
+	if err != nil || len(acts) != 2 || acts[0].Data != value.String("first") || acts[1].Data != value.String("second") {
+		t.Fatalf("the chain holds %v, %v", acts, err)
+	}
+	if !bytes.Equal(second.Body, want) {
+		t.Fatal("appending to one body changed the next")
+	}
+}
+
 // Reopening a store continues its chain: hashes link across restarts.
 func TestReopen(t *testing.T) {
 	store, _ := record(t, 1)

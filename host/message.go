@@ -3,6 +3,7 @@ package host
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/rtfsvm/rtfsvm/value"
 )
@@ -54,7 +55,7 @@ func (r *Request) AppendMessage(b []byte, runID string) ([]byte, error) {
 		}
 	}
 	b = value.EncodeString(value.EncodeKeyword(b, "capability"), r.Capability)
-	b = value.EncodeString(value.EncodeKeyword(b, "idempotency-key"), IdempotencyKey(runID, r))
+	b = r.appendKey(value.EncodeKeyword(b, "idempotency-key"), runID)
 	if r.Options != nil {
 		if b, err = value.Encode(value.EncodeKeyword(b, "options"), r.Options); err != nil {
 			return nil, err
@@ -67,6 +68,18 @@ func (r *Request) AppendMessage(b []byte, runID string) ([]byte, error) {
 		b = value.EncodeString(b, s)
 	}
 	return value.EncodeInt(value.EncodeKeyword(b, "version"), MessageVersion), nil
+}
+
+// appendKey appends the encoding of IdempotencyKey(runID, r), without making the string
+// when it is the run id and the sequence number.
+func (r *Request) appendKey(b []byte, runID string) []byte {
+	if r.Options != nil {
+		return value.EncodeString(b, IdempotencyKey(runID, r))
+	}
+	var digits [20]byte
+	seq := strconv.AppendInt(digits[:0], int64(r.Seq), 10)
+	b = value.EncodeStringHeader(b, len(runID)+1+len(seq))
+	return append(append(append(b, runID...), ':'), seq...)
 }
 
 // DecodeMessage reads a message's canonical bytes back into a request, its run id and

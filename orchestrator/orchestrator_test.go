@@ -85,6 +85,24 @@ func get(t *testing.T, v value.Value, key string) value.Value {
 	return x
 }
 
+// A step that fails is recorded as failed, with its error, and the run fails with the
+// plan's error.
+func TestFailedStepIsRecorded(t *testing.T) {
+	o := newOrchestrator(t, Config{})
+	_, err := o.Run(context.Background(), prepare(t, `(step "s" (/ 1 0))`), RunOptions{ID: "r"})
+	var re *value.Error
+	if !errors.As(err, &re) {
+		t.Fatalf("the run's error is %v, not the plan's", err)
+	}
+	acts := actions(t, o, "r")
+	if got, want := shape(acts), "run-started\nstep-started<1\nstep-failed<2\nrun-failed<1\n"; got != want {
+		t.Fatalf("recorded:\n%swant:\n%s", got, want)
+	}
+	if outcome := get(t, acts[2].Data, "outcome"); get(t, outcome, "error") == nil {
+		t.Fatalf("the step's outcome %s has no error", value.Print(outcome))
+	}
+}
+
 // A run with a step and two calls records, in order and each under the action it
 // belongs to: the run, the step, each request with its decision and result, the
 // step's end and the run's end; the run is recorded as completed with its value.

@@ -73,6 +73,25 @@ func (r *run) append(a *chain.Action) (int64, error) {
 	return a.Index, nil
 }
 
+// appendCall records a host call's request, under the innermost open step, and the
+// decision on it: one lock of the run and one append for both, since every call makes
+// them. It returns the request's index.
+func (r *run) appendCall(requested, decided *chain.Action) (int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	requested.Parent = 1
+	if n := len(r.steps); n > 0 {
+		requested.Parent = r.steps[n-1].index
+	}
+	requested.RunID, requested.Index = r.id, r.index+1
+	decided.RunID, decided.Index, decided.Parent = r.id, r.index+2, requested.Index
+	if err := r.o.chain.Append(requested, decided); err != nil {
+		return 0, err
+	}
+	r.index += 2
+	return requested.Index, nil
+}
+
 // current is the action new ones belong under: the innermost open step, or the run.
 func (r *run) current() int64 {
 	r.mu.Lock()
@@ -83,16 +102,30 @@ func (r *run) current() int64 {
 	return 1
 }
 
-// call is what the chain records of one host call: made in one allocation, since
-// every host call makes one.
+// call is what the chain records of one host call: the encoders of its actions, made in
+// one allocation (the chain encodes an action when it is appended, so the actions
+// themselves need not outlive the call).
 type call struct {
-	req                          *host.Request
-	requested, decided, returned chain.Action
-	msg                          message
-	dec                          decision
-	ret                          returned
-	start                        time.Time // when the capability was called
+	req       *host.Request
+	requested struct { // the request's action
+		Index int64
+		Time  time.Time
+	}
+	decided chain.Action // when a resumed run decides again (replayCall)
+	msg     message
+	dec     decision
+	ret     returned
+	start   time.Time // when the capability was called
 }
+
+// freeCalls holds call records whose results are recorded, for the next calls: every
+// host call needs one, and nothing refers to it once its result is appended.
+var freeCalls = sync.Pool{New: func() any { return new(call) }}
+
+// later is the time now, read from the monotonic clock alone: t (from time.Now, so that
+// it carries a monotonic reading) plus the time elapsed since. time.Now reads the wall
+// clock as well, which costs as much again, and a host call reads the time three times.
+func later(t time.Time) time.Time { return t.Add(time.Since(t)) }
 
 func (r *run) Call(ctx context.Context, req *host.Request) (value.Value, error) {
 	req.RunID = r.id
@@ -104,7 +137,7 @@ func (r *run) Call(ctx context.Context, req *host.Request) (value.Value, error) 
 	if err != nil {
 		return nil, err
 	}
-	c.start = time.Now()
+	c.start = later(c.requested.Time)
 	v, err := r.o.registry.Call(ctx, req)
 	return r.result(c, v, err, true)
 }
@@ -171,21 +204,30 @@ func (r *run) admit(req *host.Request) (*call, error) {
 			return nil, value.Errorf(value.ErrInvalidArg, "call %s: the arguments of a host call must be data, got %s", req.Capability, value.Describe(a))
 		}
 	}
-	c := &call{req: req, msg: message{req, r.id}}
-	c.requested = chain.Action{Parent: r.current(), Kind: chain.CapabilityRequested, Encoder: &c.msg, Time: time.Now()}
-	at, err := r.append(&c.requested)
+	c := freeCalls.Get().(*call)
+	c.req, c.msg = req, message{req, r.id}
+	requested := chain.Action{Kind: chain.CapabilityRequested, Encoder: &c.msg, Time: time.Now()}
+	d, refusal := r.decide(req)
+	c.dec = decision(d)
+	decided := chain.Action{Kind: chain.PolicyDecision, Encoder: &c.dec, Time: requested.Time}
+	s, suspends := refusal.(*Suspended)
+	if !suspends {
+		at, err := r.appendCall(&requested, &decided)
+		if err != nil {
+			return nil, err
+		}
+		c.requested.Index, c.requested.Time = at, requested.Time
+		return c, refusal
+	}
+	// The run's snapshot at this call reads the request's position once committed.
+	pending := requested
+	pending.Tracked = true
+	at, err := r.appendCall(&pending, &decided)
 	if err != nil {
 		return nil, err
 	}
-	d, refusal := r.decide(req)
-	c.dec = decision(d)
-	c.decided = chain.Action{Parent: at, Kind: chain.PolicyDecision, Encoder: &c.dec, Time: c.requested.Time}
-	if _, err := r.append(&c.decided); err != nil {
-		return nil, err
-	}
-	if s, ok := refusal.(*Suspended); ok {
-		s.Request, r.pending = at, &c.requested
-	}
+	c.requested.Index, c.requested.Time = at, requested.Time
+	s.Request, r.pending = at, &pending
 	return c, refusal
 }
 
@@ -254,27 +296,33 @@ func denied(req *host.Request, reason string) error {
 // result records what a call returned and, when sync is set and the store is durable,
 // makes it durable before the plan sees it: a result the plan acted on is never lost.
 func (r *run) result(c *call, v value.Value, callErr error, sync bool) (value.Value, error) {
-	var human *host.AwaitingHuman
-	if errors.As(callErr, &human) {
-		// No result: the person's answer will be it (Complete).
-		r.pending = &c.requested
-		return nil, &Suspended{RunID: r.id, Capability: c.req.Capability, Waiting: "input", Question: human.Question,
-			Args: value.NewVector(c.req.Args), Request: c.requested.Index}
+	if callErr != nil { // errors.As moves its target to the heap: not for every call
+		var human *host.AwaitingHuman
+		if errors.As(callErr, &human) {
+			// No result: the person's answer will be it (Complete). The request's
+			// position was not tracked: the run's snapshot leaves the store's older
+			// mark, from which a resume reads both.
+			r.pending = untracked
+			return nil, &Suspended{RunID: r.id, Capability: c.req.Capability, Waiting: "input", Question: human.Question,
+				Args: value.NewVector(c.req.Args), Request: c.requested.Index}
+		}
 	}
 	if callErr == nil && !value.Encodable(v) {
 		// A value with no canonical encoding (a function) cannot be replayed: the plan
 		// gets a capability error, and that is what is recorded.
 		v, callErr = nil, host.CapabilityError(c.req.Capability, "the capability's result cannot be recorded: %s has no canonical encoding", value.Describe(v))
 	}
-	c.returned = chain.Action{Parent: c.requested.Index, Kind: chain.CapabilityResult, Time: time.Now()}
-	c.returned.Duration = c.returned.Time.Sub(c.start)
+	end := later(c.start)
+	result := chain.Action{Parent: c.requested.Index, Kind: chain.CapabilityResult, Time: end, Duration: end.Sub(c.start)}
 	if callErr == nil {
 		c.ret = returned{v}
-		c.returned.Encoder = &c.ret
+		result.Encoder = &c.ret
 	} else {
-		c.returned.Data = Outcome(v, callErr)
+		result.Data = Outcome(v, callErr)
 	}
-	_, err := r.append(&c.returned)
+	_, err := r.append(&result)
+	*c = call{} // the chain encoded the call's actions when they were appended
+	freeCalls.Put(c)
 	if err == nil && sync && r.o.chain.Durable() {
 		if err = r.o.chain.Sync(); err == nil {
 			err = r.synced()
@@ -313,9 +361,11 @@ func (r *run) Step(ctx context.Context, ev host.StepEvent) error {
 		}
 		r.mu.Unlock()
 		r.stepEnded = true
-		kind, outcome := chain.StepCompleted, Outcome(ev.Result, nil)
+		kind, outcome := chain.StepFailed, (*value.Map)(nil)
 		if ev.Phase == host.StepFailed {
-			kind, outcome = chain.StepFailed, Outcome(nil, ev.Err)
+			outcome = Outcome(nil, ev.Err)
+		} else { // a failed step has no value: Outcome of none would panic
+			kind, outcome = chain.StepCompleted, Outcome(ev.Result, nil)
 		}
 		if _, err := r.record(s.index, kind, time.Since(s.start), data.Assoc(value.Keyword("outcome"), outcome)); err != nil {
 			// A step's value with no encoding (a function) is recorded by its printed form.

@@ -85,7 +85,7 @@ func (r *run) Snapshot(ctx context.Context, s *host.Snapshot) error {
 	if s.Checkpoint != nil {
 		data = data.Assoc(value.Keyword("checkpoint"), s.Checkpoint)
 	}
-	a := &chain.Action{Parent: r.current(), Kind: chain.Snapshot, Data: data}
+	a := &chain.Action{Parent: r.current(), Kind: chain.Snapshot, Data: data, Tracked: true}
 	if _, err := r.append(a); err != nil {
 		return err
 	}
@@ -94,9 +94,13 @@ func (r *run) Snapshot(ctx context.Context, s *host.Snapshot) error {
 	// told once the action is committed, by the run's next sync: a snapshot is not worth
 	// a commit of its own, and one lost in a crash leaves an older one to resume from.
 	r.mu.Lock()
-	r.unmarked = a
-	if s.Suspended && r.pending != nil {
-		r.unmarked = r.pending
+	switch {
+	case !s.Suspended:
+		r.unmarked = a
+	case r.pending != nil:
+		r.unmarked = r.pending // marked if its position is known (see admit)
+	default:
+		r.unmarked = nil
 	}
 	r.mu.Unlock()
 	return nil
@@ -116,6 +120,9 @@ func (r *run) synced() error {
 	}
 	return r.o.store.MarkSnapshot(r.id, a.Seq)
 }
+
+// untracked stands for a pending request whose position on the chain is not known.
+var untracked = &chain.Action{}
 
 // startedKeys are the fields of run-started a snapshot repeats, so that a resume from it
 // needs nothing older.

@@ -89,6 +89,12 @@ func EncodeMapHeader(b []byte, n int) []byte {
 	return binary.AppendUvarint(append(b, tagMap), uint64(n))
 }
 
+// EncodeStringHeader starts a string of n bytes: the caller appends them, UTF-8, after
+// it (a string made of parts, written without making it first).
+func EncodeStringHeader(b []byte, n int) []byte {
+	return binary.AppendUvarint(append(b, tagString), uint64(n))
+}
+
 // EncodeVectorHeader starts a vector of n elements.
 func EncodeVectorHeader(b []byte, n int) []byte {
 	return binary.AppendUvarint(append(b, tagVector), uint64(n))
