@@ -84,11 +84,16 @@ func (rt *Runtime) AddRoots(addr uint32, words int) {
 // staticRoots is the function that forwards the static roots; Finish writes its body,
 // when every root is known.
 func (rt *Runtime) staticRoots() *Func {
+	if parent := rt.writing; parent != nil {
+		parent.Need(staticRootsName)
+	}
 	if rt.staticRootsFn == nil {
-		rt.staticRootsFn = rt.M.NewFunc("gc_static_roots", nil, nil)
+		rt.staticRootsFn = rt.M.NewFunc(staticRootsName, nil, nil)
 	}
 	return rt.staticRootsFn
 }
+
+const staticRootsName = "gc_static_roots"
 
 func (rt *Runtime) finishGC() {
 	if rt.GCStress {

@@ -48,6 +48,10 @@ type Runtime struct {
 	// GCStress makes the collector run at every safe point after an allocation (set
 	// before the first routine is emitted).
 	GCStress bool
+	// writing is the routine whose body is being written, nestedUses what the routines
+	// it added did with the static data (templates.go).
+	writing    *Func
+	nestedUses int
 }
 
 // Exported global names.
@@ -149,6 +153,9 @@ func define(name string, params, results []ValType, body func(rt *Runtime, f *Fu
 
 // Fn returns the routine name, emitting it (and what it uses) on first use.
 func (rt *Runtime) Fn(name string) *Func {
+	if parent := rt.writing; parent != nil {
+		parent.Need(name)
+	}
 	if f := rt.funcs[name]; f != nil {
 		return f
 	}
@@ -156,10 +163,7 @@ func (rt *Runtime) Fn(name string) *Func {
 	if !ok {
 		panic(fmt.Sprintf("guest: no routine %q", name))
 	}
-	f := rt.M.NewFunc(name, r.sig.Params, r.sig.Results)
-	rt.funcs[name] = f
-	r.body(rt, f)
-	return f
+	return rt.emit(name, r)
 }
 
 // Has reports whether a routine exists.
