@@ -324,9 +324,12 @@ func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, 
 	return vm, nil
 }
 
+// instanceConfig configures every VM's instance. It is made once: each With clones it.
+var instanceConfig = wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(noRandomness{})
+
 // instantiate makes the VM's instance on tier 1 when it is ready, else on tier 0.
 func (m *Module) instantiate(ctx context.Context, e *Engine, vm *VM, stack uint32) (api.Module, error) {
-	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(noRandomness{})
+	cfg := instanceConfig
 	if !m.Optimized() {
 		if e.cfg.Tier0Only || tier0Fits(stack) {
 			m.tier0Mu.RLock()

@@ -41,7 +41,7 @@ type Runtime struct {
 
 	// The collector (gc.go).
 	HeapBase, GCTrigger, AllocEnd, GCCount, GCPending GlobalRef
-	gcFromEnd, gcDelta, gcMinHeap                     GlobalRef
+	gcFromEnd, gcDelta                                GlobalRef
 	rawTable                                          uint32
 	roots                                             [][2]uint32
 	staticRootsFn                                     *Func
@@ -111,20 +111,15 @@ func New() *Runtime {
 	rt.ErrAt = rt.exportGlobal(GlobalErrAt, I32, 0)
 	rt.Site = m.AddGlobal(I32, true, 0)
 	rt.Data = newData()
+	rt.Data.Reserve(2) // layout.StaticEndWord and layout.GCMinHeapWord, set by Finish
 	rt.initGC()
 	emptyNode := rt.Data.Object(layout.TypeVNode, nil, nil)
 	rt.EmptyList = rt.Data.Object(layout.TypeList, []uint64{0}, []uint64{layout.Nil, layout.Nil})
 	rt.EmptyVector = rt.Data.Object(layout.TypeVector, []uint64{uint64(layout.VectorBits) << 32}, []uint64{emptyNode, emptyNode})
 	rt.EmptyMap = rt.Data.Object(layout.TypeMap, []uint64{0}, []uint64{layout.Nil})
 	rt.EmptySet = rt.Data.Object(layout.TypeSet, []uint64{0}, []uint64{layout.Nil})
-	// In a fixed order: the same plan must always give the same module, byte for byte
-	// (the module cache, the disk cache and resuming find a module by its hash).
-	for _, c := range []struct {
-		name string
-		v    uint64
-	}{{"empty_list", rt.EmptyList}, {"empty_vector", rt.EmptyVector}, {"empty_map", rt.EmptyMap}, {"empty_set", rt.EmptySet}} {
-		g := rt.M.AddGlobal(I64, false, int64(c.v))
-		rt.M.Exports = append(rt.M.Exports, Export{Name: c.name, Kind: ExportGlobal, Index: g.Index})
+	if rt.EmptyList != layout.EmptyList || rt.EmptyVector != layout.EmptyVector || rt.EmptyMap != layout.EmptyMap || rt.EmptySet != layout.EmptySet {
+		panic("guest: the empty collections are not where package layout says")
 	}
 	return rt
 }

@@ -47,6 +47,17 @@ func (m module) Global(name string) uint64 {
 	if g := m.m.ExportedGlobal(name); g != nil {
 		return g.Get()
 	}
+	// Modules now keep their empty collections at fixed addresses instead.
+	switch name {
+	case "empty_list":
+		return layout.EmptyList
+	case "empty_vector":
+		return layout.EmptyVector
+	case "empty_map":
+		return layout.EmptyMap
+	case "empty_set":
+		return layout.EmptySet
+	}
 	return layout.Err // not a value: the writer reports it
 }
 

@@ -115,3 +115,16 @@ const (
 	StaticBase = 8
 	PageSize   = 65536
 )
+
+// The static data starts the same in every module: two words the host reads when it sets
+// an instance up, then the collector's table of raw words, then the empty collections,
+// which the host's writer starts collections from. They were constant globals; in memory
+// they cost an instance nothing (wazero allocates for every global of every instance).
+const (
+	StaticEndWord = StaticBase     // the end of the static data
+	GCMinHeapWord = StaticBase + 8 // the room the heap gets before the first collection
+	EmptyList     = 48
+	EmptyVector   = 80
+	EmptyMap      = 112
+	EmptySet      = 136
+)
