@@ -15,7 +15,7 @@ import (
 func (rt *Runtime) Finish() {
 	m := rt.M
 	rt.finishGC()
-	rt.Data.SetWord(layout.StaticEndWord, uint64(rt.Data.End()))
+	rt.Data.SetWord(layout.StaticEndWord, layout.StaticTag<<32|uint64(rt.Data.End()))
 	if len(rt.Data.Bytes()) > 0 {
 		m.Datas = append(m.Datas, Data{Offset: layout.StaticBase, Bytes: rt.Data.Bytes()})
 	}
@@ -52,9 +52,11 @@ func Setup(mod api.Module, stackBytes, memoryLimit uint32) error {
 		return mod.ExportedGlobal(name)
 	}
 	mem := mod.Memory()
+	tagged, _ := mem.ReadUint64Le(layout.StaticEndWord)
+	fixed := layout.FixedStatic(tagged)
 	word := func(addr uint32, global string) uint64 {
-		if g := get(global); g != nil {
-			return g.Get()
+		if !fixed {
+			return get(global).Get()
 		}
 		v, _ := mem.ReadUint64Le(addr)
 		return v

@@ -44,10 +44,13 @@ func (m module) Call(name string, args ...uint64) (uint64, error) {
 }
 
 func (m module) Global(name string) uint64 {
-	if g := m.m.ExportedGlobal(name); g != nil {
-		return g.Get()
+	if w, _ := m.m.Memory().ReadUint64Le(layout.StaticEndWord); !layout.FixedStatic(w) {
+		// A module compiled before the empty collections had fixed addresses.
+		if g := m.m.ExportedGlobal(name); g != nil {
+			return g.Get()
+		}
+		return layout.Err // not a value: the writer reports it
 	}
-	// Modules now keep their empty collections at fixed addresses instead.
 	switch name {
 	case "empty_list":
 		return layout.EmptyList
