@@ -50,17 +50,17 @@ func instantiateHost(ctx context.Context, r wazero.Runtime) error {
 	fn("step", []api.ValueType{i32, i64, i64}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
 		s[0] = vm.step(uint32(s[0]), s[1], s[2])
 	})
-	fn("checkpoint", []api.ValueType{i64, i32}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
+	fn("checkpoint_at", []api.ValueType{i64, i32}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
 		name := vm.mustRead(s[0])
 		if vm.arrive(uint32(s[1]), name) {
 			s[0] = layout.Err
 			return
 		}
-		if err := vm.host.Checkpoint(vm.ctx, name); err != nil {
-			s[0] = vm.raise(err)
-			return
-		}
-		s[0] = layout.Nil
+		s[0] = vm.checkpoint(name)
+	})
+	// The import of modules compiled before snapshots, which take none.
+	fn("checkpoint", []api.ValueType{i64}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
+		s[0] = vm.checkpoint(vm.mustRead(s[0]))
 	})
 	fn("raise", []api.ValueType{i32, i64}, []api.ValueType{i64}, func(vm *VM, s []uint64) {
 		code, ok := guest.ErrorCodes[int(uint32(s[0]))]
@@ -100,6 +100,13 @@ func instantiateHost(ctx context.Context, r wazero.Runtime) error {
 	})
 	_, err := b.Instantiate(ctx)
 	return err
+}
+
+func (vm *VM) checkpoint(name value.Value) uint64 {
+	if err := vm.host.Checkpoint(vm.ctx, name); err != nil {
+		return vm.raise(err)
+	}
+	return layout.Nil
 }
 
 // helperCaller is what a host helper sees of its VM: its fuel and memory limits.

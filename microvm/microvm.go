@@ -327,9 +327,8 @@ func (m *Module) spawn(ctx context.Context, e *Engine, opts SpawnOptions, bindEn
 		inst.Close(ctx)
 		return nil, &value.LimitError{Limit: value.LimitMemory}
 	}
-	if s, ok := vm.host.(host.Snapshots); ok {
-		vm.snapshots = s
-		vm.bindMode()
+	if s, ok := vm.host.(host.Snapshots); ok && vm.bindMode() {
+		vm.snapshots = s // a module compiled before snapshots has no mode: it takes none
 	}
 	if !bindEnv {
 		vm.ctx = context.WithValue(ctx, vmKey{}, vm)
@@ -357,9 +356,12 @@ func (m *Module) spawn(ctx context.Context, e *Engine, opts SpawnOptions, bindEn
 	return vm, nil
 }
 
+// instanceConfig configures every VM's instance. It is made once: each With clones it.
+var instanceConfig = wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(noRandomness{})
+
 // instantiate makes the VM's instance on tier 1 when it is ready, else on tier 0.
 func (m *Module) instantiate(ctx context.Context, e *Engine, vm *VM, stack uint32) (api.Module, error) {
-	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(noRandomness{})
+	cfg := instanceConfig
 	if !m.Optimized() {
 		if e.cfg.Tier0Only || tier0Fits(stack) {
 			m.tier0Mu.RLock()

@@ -148,7 +148,7 @@ func TestImportsOnlyTheHostModule(t *testing.T) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	want := "abort check_type checkpoint helper host_batch host_call raise refuel step throw"
+	want := "abort check_type checkpoint_at helper host_batch host_call raise refuel step throw"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("imports %s, want %s", got, want)
 	}

@@ -273,14 +273,16 @@ func (vm *VM) restore(data []byte) error {
 	for i, name := range guest.SnapshotGlobals {
 		vm.setGlobal(name, globals[i])
 	}
-	if vm.mode == nil {
-		vm.bindMode()
+	if vm.mode == nil && !vm.bindMode() {
+		return bad("its module takes no snapshots")
 	}
 	vm.rewinding = true
 	vm.mode.Set(guest.ModeRewinding)
 	return nil
 }
 
-func (vm *VM) bindMode() {
-	vm.mode = vm.inst.ExportedGlobal(guest.GlobalMode).(api.MutableGlobal)
+// bindMode finds the guest's mode global; false: the module predates snapshots.
+func (vm *VM) bindMode() bool {
+	vm.mode, _ = vm.inst.ExportedGlobal(guest.GlobalMode).(api.MutableGlobal)
+	return vm.mode != nil
 }

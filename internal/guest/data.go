@@ -12,6 +12,9 @@ import (
 type Static struct {
 	buf     []byte
 	strings map[stringKey]uint32
+	// uses counts the calls that read or change the region: a routine that makes one
+	// depends on the module's data, and is not copied from a template (templates.go).
+	uses int
 }
 
 type stringKey struct {
@@ -46,6 +49,7 @@ func (d *Static) object(typ byte, payload []byte) uint32 {
 
 // Text returns a static string, keyword or symbol object, shared by equal texts.
 func (d *Static) Text(typ byte, s string) uint64 {
+	d.uses++
 	k := stringKey{typ, s}
 	if a, ok := d.strings[k]; ok {
 		return uint64(a)
@@ -61,6 +65,7 @@ func (d *Static) Text(typ byte, s string) uint64 {
 
 // Box returns a static boxed integer or float (bits is the i64 or the f64's bits).
 func (d *Static) Box(typ byte, bits uint64) uint64 {
+	d.uses++
 	var p [8]byte
 	binary.LittleEndian.PutUint64(p[:], bits)
 	return uint64(d.object(typ, p[:]))
@@ -68,6 +73,7 @@ func (d *Static) Box(typ byte, bits uint64) uint64 {
 
 // Object returns a static object with raw words and value slots.
 func (d *Static) Object(typ byte, raw []uint64, values []uint64) uint64 {
+	d.uses++
 	p := make([]byte, 8*(len(raw)+len(values)))
 	for i, w := range append(append([]uint64(nil), raw...), values...) {
 		binary.LittleEndian.PutUint64(p[8*i:], w)
@@ -77,6 +83,7 @@ func (d *Static) Object(typ byte, raw []uint64, values []uint64) uint64 {
 
 // Reserve appends n zero words (such as the globals area) and returns their address.
 func (d *Static) Reserve(words int) uint32 {
+	d.uses++
 	addr := d.End()
 	d.buf = append(d.buf, make([]byte, 8*words)...)
 	return addr
@@ -84,5 +91,6 @@ func (d *Static) Reserve(words int) uint32 {
 
 // SetWord sets the word at addr (inside the static region) to v.
 func (d *Static) SetWord(addr uint32, v uint64) {
+	d.uses++
 	binary.LittleEndian.PutUint64(d.buf[addr-layout.StaticBase:], v)
 }

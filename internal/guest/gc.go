@@ -40,8 +40,6 @@ func (rt *Runtime) initGC() {
 	rt.GCTrigger = rt.exportGlobal(GlobalGCTrigger, I32, 0)
 	rt.AllocEnd = rt.exportGlobal(GlobalAllocEnd, I32, 0)
 	rt.GCCount = rt.exportGlobal(GlobalGCCount, I32, 0)
-	rt.gcMinHeap = rt.M.AddGlobal(I32, false, GCMinHeap)
-	rt.M.Exports = append(rt.M.Exports, Export{Name: GlobalGCMinHeap, Kind: ExportGlobal, Index: rt.gcMinHeap.Index})
 	rt.GCPending = rt.M.AddGlobal(I32, true, 0)
 	rt.gcFromEnd = rt.M.AddGlobal(I32, true, 0)
 	rt.gcDelta = rt.M.AddGlobal(I32, true, 0)
@@ -61,11 +59,10 @@ func (rt *Runtime) initGC() {
 
 // Exported globals of the collector.
 const (
-	GlobalHeapBase  = "heap_base"   // the start of the heap (the end of the stack)
-	GlobalGCTrigger = "gc_trigger"  // an allocation past it requests a collection
-	GlobalAllocEnd  = "alloc_end"   // min(heap_end, gc_trigger): alloc's fast path ends there
-	GlobalGCCount   = "gc_count"    // collections so far
-	GlobalGCMinHeap = "gc_min_heap" // the room before the first collection (0 in stress mode)
+	GlobalHeapBase  = "heap_base"  // the start of the heap (the end of the stack)
+	GlobalGCTrigger = "gc_trigger" // an allocation past it requests a collection
+	GlobalAllocEnd  = "alloc_end"  // min(heap_end, gc_trigger): alloc's fast path ends there
+	GlobalGCCount   = "gc_count"   // collections so far
 )
 
 // AddRoots makes words [addr, addr+8*words) of the static region roots of the collector
@@ -84,16 +81,23 @@ func (rt *Runtime) AddRoots(addr uint32, words int) {
 // staticRoots is the function that forwards the static roots; Finish writes its body,
 // when every root is known.
 func (rt *Runtime) staticRoots() *Func {
+	if parent := rt.writing; parent != nil {
+		parent.Need(staticRootsName)
+	}
 	if rt.staticRootsFn == nil {
-		rt.staticRootsFn = rt.M.NewFunc("gc_static_roots", nil, nil)
+		rt.staticRootsFn = rt.M.NewFunc(staticRootsName, nil, nil)
 	}
 	return rt.staticRootsFn
 }
 
+const staticRootsName = "gc_static_roots"
+
 func (rt *Runtime) finishGC() {
+	minHeap := uint64(GCMinHeap)
 	if rt.GCStress {
-		rt.M.Globals[rt.gcMinHeap.Index].Init = 0
+		minHeap = 0
 	}
+	rt.Data.SetWord(layout.GCMinHeapWord, minHeap)
 	if f := rt.staticRootsFn; f != nil {
 		for _, r := range rt.roots {
 			f.Exec(Call(rt.Fn("gc_range"), C32(int32(r[0])), C32(int32(r[1]))))

@@ -46,7 +46,7 @@ func TestMapModel(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		vm.reset()
 		model := value.EmptyMap
-		g := vm.global("empty_map")
+		g := uint64(layout.EmptyMap)
 		keys := rapid.SliceOfN(genKey(), 1, 400).Draw(rt, "keys")
 		for i, steps := 0, rapid.IntRange(0, 1500).Draw(rt, "steps"); i < steps; i++ {
 			k := keys[rapid.IntRange(0, len(keys)-1).Draw(rt, "key")]
@@ -108,7 +108,7 @@ func TestSetModel(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		vm.reset()
 		model := value.EmptySet
-		g := vm.global("empty_set")
+		g := uint64(layout.EmptySet)
 		for i, steps := 0, rapid.IntRange(0, 600).Draw(rt, "steps"); i < steps; i++ {
 			x := genKey().Draw(rt, "x")
 			gx := vm.write(x)
@@ -151,7 +151,7 @@ func TestSetModel(t *testing.T) {
 func TestMapBig(t *testing.T) {
 	vm := newCollVM(t, mapRoutines...)
 	const n = 10000
-	g := vm.global("empty_map")
+	g := uint64(layout.EmptyMap)
 	for i := 0; i < n; i++ {
 		g = vm.call("map_assoc", g, vm.write(value.String(value.Print(value.Int(i)))), layout.Fixnum(int64(i)))
 	}
@@ -173,7 +173,7 @@ func TestMapBig(t *testing.T) {
 			checkMapShape(t, vm, g)
 		}
 	}
-	if g != vm.global("empty_map") {
+	if g != uint64(layout.EmptyMap) {
 		t.Fatalf("removing every key leaves %s", value.Print(vm.read(g)))
 	}
 	nan := vm.write(value.Float(math.NaN()))

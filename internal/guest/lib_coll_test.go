@@ -409,7 +409,7 @@ func TestLibCollMemoryLimit(t *testing.T) {
 func TestLibCollSharedHuge(t *testing.T) {
 	vm := newCollLibVM(t)
 	big := vm.write(vm.collLibValue(t, "range", value.Int(100000)))
-	outer := vm.global("empty_vector")
+	outer := uint64(layout.EmptyVector)
 	args := make([]uint64, 42950) // 100000 * 42950 = 2^32 + 32704
 	for i := range args {
 		outer = vm.call("vector_conj", outer, big)

@@ -69,10 +69,17 @@ func (rt *Runtime) ChargeFuel(f *Func, n X) {
 // of the collector: a requested collection lowers stack_limit so that the next entry
 // takes the slow path, which collects with the frames up to argsEnd (the callee's
 // arguments) as roots and reloads the callee's closure, which may have moved.
+//
+// The test is one sign: the fuel left, or'ed with the room left below stack_limit
+// (negative when the frame does not fit, sign-extended). That is a subtraction, an
+// extension and an or before the branch, where two comparisons each made a flag
+// and or'ed them. The room is negative only past the limit: the stack is at most a
+// quarter of a memory of at most 4 GiB, so it never exceeds 2 GiB.
 func (rt *Runtime) EntryCheck(f *Func, frameEnd, argsEnd X, clo Local) {
 	left := rt.fuelLocal(f)
 	f.SetGlobal(rt.Fuel, Tee(left, Sub64(rt.Fuel.Get(), C64(1))))
-	f.If(Or32(LtS64(left.Get(), C64(0)), GtU32(frameEnd, rt.StackLimit.Get())), func() {
+	room := ExtendS(Sub32(rt.StackLimit.Get(), frameEnd))
+	f.If(LtS64(Or64(left.Get(), room), C64(0)), func() {
 		f.Set(clo, Call(rt.Fn("entry_slow"), frameEnd, argsEnd, clo.Get()))
 	}, nil)
 }

@@ -44,13 +44,17 @@ type Runtime struct {
 
 	// The collector (gc.go).
 	HeapBase, GCTrigger, AllocEnd, GCCount, GCPending GlobalRef
-	gcFromEnd, gcDelta, gcMinHeap                     GlobalRef
+	gcFromEnd, gcDelta                                GlobalRef
 	rawTable                                          uint32
 	roots                                             [][2]uint32
 	staticRootsFn                                     *Func
 	// GCStress makes the collector run at every safe point after an allocation (set
 	// before the first routine is emitted).
 	GCStress bool
+	// writing is the routine whose body is being written, nestedUses what the routines
+	// it added did with the static data (templates.go).
+	writing    *Func
+	nestedUses int
 }
 
 // Exported global names.
@@ -90,8 +94,9 @@ func New() *Runtime {
 	rt.HostBatch = m.ImportFunc(HostModule, "host_batch", []ValType{I32, I32}, i64)
 	// step(phase, name, value) -> value (Err when the host refuses)
 	rt.Step = m.ImportFunc(HostModule, "step", []ValType{I32, I64, I64}, i64)
-	// checkpoint(name, frame_end) -> nil or Err: frame_end ends the caller's frame.
-	rt.Checkpoint = m.ImportFunc(HostModule, "checkpoint", []ValType{I64, I32}, i64)
+	// checkpoint_at(name, frame_end) -> nil or Err: frame_end ends the caller's frame.
+	// (Modules compiled before snapshots import checkpoint(name), which the host keeps.)
+	rt.Checkpoint = m.ImportFunc(HostModule, "checkpoint_at", []ValType{I64, I32}, i64)
 	// raise(code, value) -> Err: the host builds the error map for an error code of
 	// the runtime (see errors.go) about a value, stores it in err and returns Err.
 	rt.RaiseImport = m.ImportFunc(HostModule, "raise", []ValType{I32, I64}, i64)
@@ -115,20 +120,15 @@ func New() *Runtime {
 	rt.Mode = rt.exportGlobal(GlobalMode, I32, 0)
 	rt.Pins = rt.exportGlobal(GlobalPins, I32, 0)
 	rt.Data = newData()
+	rt.Data.Reserve(2) // layout.StaticEndWord and layout.GCMinHeapWord, set by Finish
 	rt.initGC()
 	emptyNode := rt.Data.Object(layout.TypeVNode, nil, nil)
 	rt.EmptyList = rt.Data.Object(layout.TypeList, []uint64{0}, []uint64{layout.Nil, layout.Nil})
 	rt.EmptyVector = rt.Data.Object(layout.TypeVector, []uint64{uint64(layout.VectorBits) << 32}, []uint64{emptyNode, emptyNode})
 	rt.EmptyMap = rt.Data.Object(layout.TypeMap, []uint64{0}, []uint64{layout.Nil})
 	rt.EmptySet = rt.Data.Object(layout.TypeSet, []uint64{0}, []uint64{layout.Nil})
-	// In a fixed order: the same plan must always give the same module, byte for byte
-	// (the module cache, the disk cache and resuming find a module by its hash).
-	for _, c := range []struct {
-		name string
-		v    uint64
-	}{{"empty_list", rt.EmptyList}, {"empty_vector", rt.EmptyVector}, {"empty_map", rt.EmptyMap}, {"empty_set", rt.EmptySet}} {
-		g := rt.M.AddGlobal(I64, false, int64(c.v))
-		rt.M.Exports = append(rt.M.Exports, Export{Name: c.name, Kind: ExportGlobal, Index: g.Index})
+	if rt.EmptyList != layout.EmptyList || rt.EmptyVector != layout.EmptyVector || rt.EmptyMap != layout.EmptyMap || rt.EmptySet != layout.EmptySet {
+		panic("guest: the empty collections are not where package layout says")
 	}
 	return rt
 }
@@ -157,6 +157,9 @@ func define(name string, params, results []ValType, body func(rt *Runtime, f *Fu
 
 // Fn returns the routine name, emitting it (and what it uses) on first use.
 func (rt *Runtime) Fn(name string) *Func {
+	if parent := rt.writing; parent != nil {
+		parent.Need(name)
+	}
 	if f := rt.funcs[name]; f != nil {
 		return f
 	}
@@ -164,10 +167,7 @@ func (rt *Runtime) Fn(name string) *Func {
 	if !ok {
 		panic(fmt.Sprintf("guest: no routine %q", name))
 	}
-	f := rt.M.NewFunc(name, r.sig.Params, r.sig.Results)
-	rt.funcs[name] = f
-	r.body(rt, f)
-	return f
+	return rt.emit(name, r)
 }
 
 // Has reports whether a routine exists.

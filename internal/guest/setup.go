@@ -15,6 +15,7 @@ import (
 func (rt *Runtime) Finish() {
 	m := rt.M
 	rt.finishGC()
+	rt.Data.SetWord(layout.StaticEndWord, layout.StaticTag<<32|uint64(rt.Data.End()))
 	if len(rt.Data.Bytes()) > 0 {
 		m.Datas = append(m.Datas, Data{Offset: layout.StaticBase, Bytes: rt.Data.Bytes()})
 	}
@@ -23,12 +24,15 @@ func (rt *Runtime) Finish() {
 		m.MinPages = 1
 	}
 	m.Exports = append(m.Exports, Export{Name: "memory", Kind: ExportMemory, Index: 0})
-	g := m.AddGlobal(I32, false, int64(rt.Data.End()))
-	m.Exports = append(m.Exports, Export{Name: GlobalStaticEnd, Kind: ExportGlobal, Index: g.Index})
 }
 
-// GlobalStaticEnd is the exported end of the static data.
-const GlobalStaticEnd = "static_end"
+// Modules compiled before the words at layout.StaticEndWord and layout.GCMinHeapWord
+// exported their values as these constant globals (and the empty collections as
+// globals named after them); Setup and the host's writer still read those.
+const (
+	GlobalStaticEnd = "static_end"
+	GlobalGCMinHeap = "gc_min_heap"
+)
 
 // MemoryReserve is how much memory a VM with this memory limit may use: twice the limit
 // (at most 4 GiB less a page). The collector copies live data above the heap before it
@@ -47,10 +51,19 @@ func Setup(mod api.Module, stackBytes, memoryLimit uint32) error {
 	get := func(name string) api.Global {
 		return mod.ExportedGlobal(name)
 	}
-	staticEnd := uint32(get(GlobalStaticEnd).Get())
+	mem := mod.Memory()
+	tagged, _ := mem.ReadUint64Le(layout.StaticEndWord)
+	fixed := layout.FixedStatic(tagged)
+	word := func(addr uint32, global string) uint64 {
+		if !fixed {
+			return get(global).Get()
+		}
+		v, _ := mem.ReadUint64Le(addr)
+		return v
+	}
+	staticEnd := uint32(word(layout.StaticEndWord, GlobalStaticEnd))
 	stackBase := (staticEnd + 7) &^ 7
 	heapBase := stackBase + stackBytes
-	mem := mod.Memory()
 	need := heapBase + layout.PageSize
 	if need > memoryLimit {
 		return fmt.Errorf("guest: a memory limit of %d bytes cannot hold the plan's %d bytes of static data and stack", memoryLimit, need)
@@ -68,7 +81,7 @@ func Setup(mod api.Module, stackBytes, memoryLimit uint32) error {
 	set(GlobalHeapLimit, uint64(memoryLimit))
 	set(GlobalMemLimit, MemoryReserve(uint64(memoryLimit)))
 	set(GlobalHeapBase, uint64(heapBase))
-	trigger := uint64(heapBase) + get(GlobalGCMinHeap).Get()
+	trigger := uint64(heapBase) + word(layout.GCMinHeapWord, GlobalGCMinHeap)
 	set(GlobalGCTrigger, trigger)
 	set(GlobalAllocEnd, min(trigger, uint64(mem.Size())))
 	return nil

@@ -12,7 +12,7 @@ import (
 
 func TestList(t *testing.T) {
 	vm := newCollVM(t, "list_first", "list_rest", "coll_count")
-	empty := vm.global("empty_list")
+	empty := uint64(layout.EmptyList)
 	if vm.call("list_first", empty) != layout.Nil || vm.call("list_rest", empty) != empty {
 		t.Fatal("the first of () is nil and its rest is ()")
 	}
@@ -91,7 +91,7 @@ func TestVectorModel(t *testing.T) {
 func TestVectorLevels(t *testing.T) {
 	vm := newCollVM(t, "vector_nth", "vector_assoc", "vector_pop")
 	const n = 33*1024 + 40
-	g := vm.global("empty_vector")
+	g := uint64(layout.EmptyVector)
 	for i := 0; i < n; i++ {
 		g = vm.call("vector_conj", g, layout.Fixnum(int64(i)))
 		if i%1000 == 0 || i == 32 || i == 1056 || i == 32800 {
@@ -126,7 +126,7 @@ func TestVectorLevels(t *testing.T) {
 			}
 		}
 	}
-	if g != vm.global("empty_vector") || vm.call("vector_pop", g) != g {
+	if g != uint64(layout.EmptyVector) || vm.call("vector_pop", g) != g {
 		t.Fatal("popping everything ends at the empty vector, which pops to itself")
 	}
 }

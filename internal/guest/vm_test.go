@@ -44,7 +44,7 @@ func newTestVM(t *testing.T, routines ...string) *testVM {
 		NewFunctionBuilder().WithFunc(func(int32, int32, int64) int64 { return int64(layout.Err) }).Export("host_call").
 		NewFunctionBuilder().WithFunc(func(int32, int32) int64 { return int64(layout.Err) }).Export("host_batch").
 		NewFunctionBuilder().WithFunc(func(int32, int64, int64) int64 { return int64(layout.Nil) }).Export("step").
-		NewFunctionBuilder().WithFunc(func(int64, int32) int64 { return int64(layout.Nil) }).Export("checkpoint").
+		NewFunctionBuilder().WithFunc(func(int64, int32) int64 { return int64(layout.Nil) }).Export("checkpoint_at").
 		NewFunctionBuilder().WithFunc(func(code int32, _ int64) int64 {
 		vm.raised = append(vm.raised, int(code))
 		return int64(layout.Err)

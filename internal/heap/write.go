@@ -44,8 +44,22 @@ func (m module) Call(name string, args ...uint64) (uint64, error) {
 }
 
 func (m module) Global(name string) uint64 {
-	if g := m.m.ExportedGlobal(name); g != nil {
-		return g.Get()
+	if w, _ := m.m.Memory().ReadUint64Le(layout.StaticEndWord); !layout.FixedStatic(w) {
+		// A module compiled before the empty collections had fixed addresses.
+		if g := m.m.ExportedGlobal(name); g != nil {
+			return g.Get()
+		}
+		return layout.Err // not a value: the writer reports it
+	}
+	switch name {
+	case "empty_list":
+		return layout.EmptyList
+	case "empty_vector":
+		return layout.EmptyVector
+	case "empty_map":
+		return layout.EmptyMap
+	case "empty_set":
+		return layout.EmptySet
 	}
 	return layout.Err // not a value: the writer reports it
 }

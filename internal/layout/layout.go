@@ -115,3 +115,27 @@ const (
 	StaticBase = 8
 	PageSize   = 65536
 )
+
+// The static data starts the same in every module: two words the host reads when it sets
+// an instance up, then the collector's table of raw words, then the empty collections,
+// which the host's writer starts collections from. They were constant globals; in memory
+// they cost an instance nothing (wazero allocates for every global of every instance).
+const (
+	StaticEndWord = StaticBase     // the end of the static data, tagged with StaticTag
+	GCMinHeapWord = StaticBase + 8 // the room the heap gets before the first collection
+	EmptyList     = 48
+	EmptyVector   = 80
+	EmptyMap      = 112
+	EmptySet      = 136
+)
+
+// StaticTag is the upper half of the word at StaticEndWord. Modules compiled before
+// that word existed exported these values as globals instead, and had the collector's
+// table of raw words there, whose bytes (small counts, or 0xff) never spell it; the
+// host tells the two apart by it without looking exports up (which, when they are
+// missing, costs wazero an error value each time).
+const StaticTag = 0x5254_4653 // "RTFS"
+
+// FixedStatic reports whether the word at StaticEndWord is tagged, and so whether
+// the static data starts as described above.
+func FixedStatic(word uint64) bool { return word>>32 == StaticTag }

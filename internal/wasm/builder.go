@@ -198,7 +198,9 @@ func Call(callee *Func, args ...X) X {
 		for _, a := range args {
 			a(f)
 		}
-		f.opU32(opCall, callee.Index)
+		f.op(opCall)
+		f.relocFunc(callee)
+		f.u32(callee.Index)
 	}
 }
 
@@ -209,7 +211,8 @@ func CallIndirect(t FuncType, index X, args ...X) X {
 			a(f)
 		}
 		index(f)
-		f.opU32(opCallIndirect, f.module.Type(t))
+		f.op(opCallIndirect)
+		f.u32(f.typeIndex(t))
 		f.u32(0)
 	}
 }
@@ -232,10 +235,14 @@ func (f *Func) Return(xs ...X) {
 		x(f)
 	}
 	f.op(opReturn)
+	f.dead = true
 }
 
 // Unreachable traps.
-func (f *Func) Unreachable() { f.op(opUnreachable) }
+func (f *Func) Unreachable() {
+	f.op(opUnreachable)
+	f.dead = true
+}
 
 func blockType(f *Func, results []ValType) {
 	switch len(results) {
@@ -244,7 +251,7 @@ func blockType(f *Func, results []ValType) {
 	case 1:
 		f.op(byte(results[0]))
 	default:
-		f.u32(f.module.Type(FuncType{nil, results}))
+		f.u32(f.typeIndex(FuncType{nil, results}))
 	}
 }
 
@@ -253,10 +260,10 @@ func (f *Func) If(cond X, then func(), els func()) {
 	cond(f)
 	f.op(opIf)
 	f.op(0x40)
-	f.depth++
+	f.open(opIf)
 	then()
 	if els != nil {
-		f.op(opElse)
+		f.elseArm()
 		els()
 	}
 	f.depth--
@@ -269,9 +276,9 @@ func IfX(results []ValType, cond X, then, els func(f *Func)) X {
 		cond(f)
 		f.op(opIf)
 		blockType(f, results)
-		f.depth++
+		f.open(opIf)
 		then(f)
-		f.op(opElse)
+		f.elseArm()
 		els(f)
 		f.depth--
 		f.end()
@@ -285,10 +292,18 @@ func (f *Func) Block(body func(exit Label)) { f.structured(opBlock, nil, body) }
 func (f *Func) Loop(body func(again Label)) { f.structured(opLoop, nil, body) }
 
 // Br branches to a label.
-func (f *Func) Br(l Label) { f.opU32(opBr, uint32(f.depth-l.depth)) }
+func (f *Func) Br(l Label) {
+	f.branch(l)
+	f.opU32(opBr, uint32(f.depth-l.depth))
+	f.dead = true
+}
 
 // BrIf branches to a label when cond is non-zero.
-func (f *Func) BrIf(l Label, cond X) { cond(f); f.opU32(opBrIf, uint32(f.depth-l.depth)) }
+func (f *Func) BrIf(l Label, cond X) {
+	cond(f)
+	f.branch(l)
+	f.opU32(opBrIf, uint32(f.depth-l.depth))
+}
 
 // Result marks the end of a function body that leaves its value on the stack.
 func (f *Func) Result(x X) { x(f) }

@@ -15,7 +15,31 @@ type Func struct {
 	body      bytes.Buffer
 	depth     int // open blocks, for relative branch depths
 	module    *Module
-	anchors   []Local // re-assigned to themselves after every end (see Anchor)
+	anchors   []Local // re-assigned to themselves where paths meet (see Anchor)
+
+	// What the builder knows of the control flow, to anchor only where paths meet: the
+	// open blocks, and whether the code being written is unreachable (after a br, a
+	// return or unreachable).
+	blocks []openBlock
+	dead   bool
+	// anchorsDue: the anchors of the last end are still to be written, before the next
+	// instruction (none if that is a return).
+	anchorsDue bool
+	// setEnd is where the body ended after its last instruction when that instruction
+	// was a local.set of local setLocal (0: it was not); see opU32.
+	setEnd   int
+	setLocal uint32
+	// rec, when set, records the body for a Template.
+	rec *Template
+}
+
+// openBlock is a block, loop or if being written.
+type openBlock struct {
+	op       byte
+	deadIn   bool // written in unreachable code
+	hasElse  bool
+	thenLive bool // an if's then part falls through to its end
+	branches int  // branches to its label from reachable code
 }
 
 // Anchor makes the builder re-assign l to itself after the end of every block, loop
@@ -29,12 +53,55 @@ type Func struct {
 // the first access to the frame's last slot then covers every frame access.
 func (f *Func) Anchor(l Local) { f.anchors = append(f.anchors, l) }
 
-// end closes a block, loop or if.
+// end closes a block, loop or if. Its anchors are due when paths meet after it: when
+// two or more of its fall-through, its branches and an if's other arm reach it. Where
+// only one path arrives, wazero's compiler keeps the locals' SSA names anyway, and the
+// anchors would only be code for both tiers to compile and the interpreter to run.
 func (f *Func) end() {
 	f.op(opEnd)
-	for _, l := range f.anchors {
-		f.opU32(opLocalGet, l.Index)
-		f.opU32(opLocalSet, l.Index)
+	b := f.blocks[len(f.blocks)-1]
+	f.blocks = f.blocks[:len(f.blocks)-1]
+	paths := b.branches
+	if !f.dead {
+		paths++
+	}
+	switch b.op {
+	case opLoop:
+		paths -= b.branches // they go to the loop's start
+	case opIf:
+		if b.hasElse {
+			if b.thenLive {
+				paths++
+			}
+		} else {
+			paths++ // the condition was false
+		}
+	}
+	if b.deadIn {
+		paths = 0
+	}
+	f.dead = paths == 0
+	f.anchorsDue = paths >= 2 && len(f.anchors) > 0
+}
+
+// open starts writing a block, loop or if (whose opcode the caller writes).
+func (f *Func) open(op byte) {
+	f.blocks = append(f.blocks, openBlock{op: op, deadIn: f.dead})
+	f.depth++
+}
+
+// elseArm starts the else arm of the innermost if.
+func (f *Func) elseArm() {
+	f.op(opElse)
+	b := &f.blocks[len(f.blocks)-1]
+	b.hasElse, b.thenLive = true, !f.dead
+	f.dead = b.deadIn
+}
+
+// branch records a branch to l from the code being written.
+func (f *Func) branch(l Label) {
+	if !f.dead {
+		f.blocks[l.depth-1].branches++
 	}
 }
 
@@ -103,10 +170,50 @@ func (f *Func) encodeLocals(b *bytes.Buffer) {
 
 // Raw emission, used by the builder.
 
-func (f *Func) op(o byte)              { f.body.WriteByte(o) }
-func (f *Func) u32(v uint32)           { writeU32(&f.body, v) }
-func (f *Func) s64(v int64)            { writeS64(&f.body, v) }
-func (f *Func) opU32(o byte, v uint32) { f.op(o); f.u32(v) }
+// op writes an opcode, after the anchors due unless it returns or traps. (It also
+// writes the immediate bytes that follow an opcode; no anchors are due then.)
+func (f *Func) op(o byte) {
+	if f.anchorsDue {
+		f.anchorsDue = false
+		if o != opReturn && o != opUnreachable {
+			for _, l := range f.anchors {
+				f.opU32(opLocalGet, l.Index)
+				f.opU32(opLocalSet, l.Index)
+			}
+		}
+	}
+	f.body.WriteByte(o)
+}
+
+func (f *Func) u32(v uint32) { writeU32(&f.body, v) }
+func (f *Func) s64(v int64)  { writeS64(&f.body, v) }
+
+// opU32 writes an instruction with an index. A local.get right after a local.set of the
+// same local turns the set into a local.tee: one instruction less to validate, compile
+// and interpret, and the same value.
+func (f *Func) opU32(o byte, v uint32) {
+	if o == opLocalGet && f.setEnd == f.body.Len() && f.setEnd > 0 && f.setLocal == v && !f.anchorsDue {
+		b := f.body.Bytes()
+		b[f.setEnd-1-uleb128Len(v)] = opLocalTee
+		f.setEnd = 0
+		return
+	}
+	f.op(o)
+	f.u32(v)
+	if o == opLocalSet {
+		f.setEnd, f.setLocal = f.body.Len(), v
+	}
+}
+
+// uleb128Len is the length of v's encoding.
+func uleb128Len(v uint32) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
 
 // Opcodes the builder uses.
 const (
@@ -242,10 +349,33 @@ func f64bits(v float64) uint64 { return math.Float64bits(v) }
 // constants (such as the frame size) are only known once the body is written.
 func (f *Func) Prepend(emit func()) {
 	body := f.body
+	dead, due := f.dead, f.anchorsDue
 	f.body = bytes.Buffer{}
 	f.body.Grow(body.Len() + 256)
+	f.dead, f.anchorsDue, f.setEnd = false, false, 0
+	var before int
+	if f.rec != nil {
+		before = len(f.rec.relocs)
+	}
 	emit()
+	if f.anchorsDue {
+		// Paths meet before the code written earlier.
+		f.anchorsDue = false
+		for _, l := range f.anchors {
+			f.opU32(opLocalGet, l.Index)
+			f.opU32(opLocalSet, l.Index)
+		}
+	}
+	if f.rec != nil {
+		// The earlier code's indices move by the prologue's length, after its own.
+		rs := f.rec.relocs
+		for i := range rs[:before] {
+			rs[i].pos += f.body.Len()
+		}
+		f.rec.relocs = append(rs[before:len(rs):len(rs)], rs[:before]...)
+	}
 	f.body.Write(body.Bytes())
+	f.dead, f.anchorsDue, f.setEnd = dead, due, 0
 }
 
 // BlockX is a block with results: body leaves them, or branches to exit with them.
@@ -262,7 +392,7 @@ func LoopX(results []ValType, body func(f *Func, again Label)) X {
 func (f *Func) structured(op byte, results []ValType, body func(Label)) {
 	f.op(op)
 	blockType(f, results)
-	f.depth++
+	f.open(op)
 	body(Label{f.depth})
 	f.depth--
 	f.end()

@@ -237,27 +237,35 @@ func (m *Module) Encode() ([]byte, error) {
 		writeU32(&b, uint32(len(m.Datas)))
 		section(12, b.Bytes()) // data count, for bulk memory validation
 	}
-	b.Reset()
-	size := 0
-	for _, f := range m.Funcs {
-		size += f.body.Len() + 16
-	}
-	b.Grow(size)
-	out.Grow(size + 16)
-	writeU32(&b, uint32(len(m.Funcs)))
+	// The code section, the bulk of the module, is written straight into out: its size
+	// is known once the functions' locals are encoded (into one buffer), so it needs no
+	// buffer of its own to be copied from.
 	var locals bytes.Buffer
-	for _, f := range m.Funcs {
+	localsEnd := make([]int, len(m.Funcs))
+	size := uleb128Len(uint32(len(m.Funcs)))
+	for i, f := range m.Funcs {
 		if f.depth != 0 {
 			return nil, fmt.Errorf("wasm: function %s: %d blocks left open", f.Name, f.depth)
 		}
-		locals.Reset()
+		start := locals.Len()
 		f.encodeLocals(&locals)
-		writeU32(&b, uint32(locals.Len()+f.body.Len()+1))
-		b.Write(locals.Bytes())
-		b.Write(f.body.Bytes())
-		b.WriteByte(opEnd)
+		localsEnd[i] = locals.Len()
+		n := uint32(locals.Len() - start + f.body.Len() + 1)
+		size += uleb128Len(n) + int(n)
 	}
-	section(10, b.Bytes())
+	out.Grow(size + 16 + m.dataSize())
+	out.WriteByte(10)
+	writeU32(&out, uint32(size))
+	writeU32(&out, uint32(len(m.Funcs)))
+	at := 0
+	for i, f := range m.Funcs {
+		loc := locals.Bytes()[at:localsEnd[i]]
+		at = localsEnd[i]
+		writeU32(&out, uint32(len(loc)+f.body.Len()+1))
+		out.Write(loc)
+		out.Write(f.body.Bytes())
+		out.WriteByte(opEnd)
+	}
 	if len(m.Datas) > 0 {
 		b.Reset()
 		writeU32(&b, uint32(len(m.Datas)))
@@ -272,6 +280,15 @@ func (m *Module) Encode() ([]byte, error) {
 		section(11, b.Bytes())
 	}
 	return out.Bytes(), nil
+}
+
+// dataSize bounds the size of the data section.
+func (m *Module) dataSize() int {
+	n := 16
+	for _, d := range m.Datas {
+		n += len(d.Bytes) + 16
+	}
+	return n
 }
 
 func writeU32(b *bytes.Buffer, v uint32) {

@@ -1,6 +1,7 @@
 package wasm
 
 import (
+	"bytes"
 	"context"
 	"testing"
 
@@ -50,5 +51,52 @@ func TestBuilderModuleRuns(t *testing.T) {
 	out, err = inst.ExportedFunction("abs").Call(ctx, uint64(neg))
 	if err != nil || out[0] != 7 {
 		t.Fatalf("abs(-7) = %v, %v; want 7", out, err)
+	}
+}
+
+// An anchored local is re-assigned after an end only where paths meet, and not before a
+// return; a local.get right after a local.set of the same local becomes a local.tee.
+func TestAnchorsWherePathsMeet(t *testing.T) {
+	m := &Module{}
+	f := m.NewFunc("f", []ValType{I32}, []ValType{I32})
+	p := f.Param(0)
+	f.Anchor(p)
+	anchor := []byte{opLocalGet, 0, opLocalSet, 0}
+	count := func() int { return bytes.Count(f.body.Bytes(), anchor) }
+	// One path after the end: the then part returns.
+	f.If(p.Get(), func() { f.Return(C32(1)) }, nil)
+	if n := count(); n != 0 {
+		t.Fatalf("%d anchors after an if whose then part returns", n)
+	}
+	// Two paths: the then part falls through, and the condition may be false.
+	f.If(p.Get(), func() { f.Set(p, C32(2)) }, nil)
+	f.Set(p, Add32(p.Get(), C32(1)))
+	if n := count(); n != 1 {
+		t.Fatalf("%d anchors after an if whose then part falls through; want 1", n)
+	}
+	// A block that only a branch leaves, and a loop: one path each.
+	f.Block(func(done Label) {
+		f.Loop(func(again Label) {
+			f.BrIf(done, p.Get())
+			f.Br(again)
+		})
+	})
+	if n := count(); n != 1 {
+		t.Fatalf("%d anchors after a loop and a block with one way out; want 1", n)
+	}
+	// Paths meet, but the function returns at once.
+	f.Emit(IfX([]ValType{I32}, p.Get(), func(f *Func) { f.Emit(C32(3)) }, func(f *Func) { f.Emit(C32(4)) }))
+	f.Return()
+	if n := count(); n != 1 {
+		t.Fatalf("%d anchors before a return; want 1", n)
+	}
+	g := m.NewFunc("g", []ValType{I32}, []ValType{I32})
+	g.Set(g.Param(0), C32(5))
+	g.Result(g.Param(0).Get())
+	if want := []byte{opI32Const, 5, opLocalTee, 0}; !bytes.Equal(g.body.Bytes(), want) {
+		t.Fatalf("set and get: % x, want % x", g.body.Bytes(), want)
+	}
+	if _, err := m.Encode(); err != nil {
+		t.Fatal(err)
 	}
 }
