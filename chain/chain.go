@@ -54,8 +54,11 @@ type Action struct {
 	// before it returns.
 	Encoder Encoder
 
-	Seq       int64    // position in the whole chain, from 1: set on commit when Tracked
-	Tracked   bool     // the appender reads Seq after a Sync (the action is not reused)
+	Seq int64 // position in the whole chain, from 1
+	// SeqOut, when set, receives Seq when the action is committed: the appender reads it
+	// after a Sync. (A pointer to a number rather than to the action, so that appending
+	// does not move every action to the heap.)
+	SeqOut    *int64
 	Hash      [32]byte // see Link
 	Signature []byte   // ed25519 over Hash: on the last action of each commit, else nil
 }
@@ -74,7 +77,7 @@ type Record struct {
 	Body      []byte
 	Hash      [32]byte
 	Signature []byte
-	action    *Action // while it is committed: its Seq is set with the record's
+	seqOut    *int64 // Action.SeqOut, until the record is committed
 }
 
 // Body is the action's canonical bytes: the canonical encoding of the map
@@ -285,9 +288,7 @@ func (c *Chain) Append(actions ...*Action) error {
 		c.slab = c.slab[:len(c.slab)+1]
 		r := &c.slab[len(c.slab)-1]
 		r.Run, r.Body = a.RunID, c.keep(b[start:ends[i]])
-		if a.Tracked {
-			r.action = a
-		}
+		r.seqOut = a.SeqOut
 		c.pending = append(c.pending, r)
 		start = ends[i]
 	}
@@ -388,8 +389,8 @@ func (c *Chain) seal(batch []*Record, seq int64, prev [32]byte) {
 		seq++
 		r.Seq, r.Hash, r.Signature = seq, Link(prev, seq, r.Body), nil
 		prev = r.Hash
-		if r.action != nil {
-			r.action.Seq, r.action = seq, nil // read by the appender after Sync
+		if r.seqOut != nil {
+			*r.seqOut, r.seqOut = seq, nil // read by the appender after Sync
 		}
 	}
 	if len(batch) > 0 {

@@ -366,7 +366,7 @@ func (r *run) replayCall(ctx context.Context, req *host.Request, rc *recordedCal
 	} else {
 		switch effect := mapField(rc.decision.Data, "effect"); {
 		case effect == value.Keyword("require-approval") && rc.approval == nil:
-			r.pending = rc.request
+			r.pending = &rc.request.Seq
 			return nil, &Suspended{RunID: r.id, Capability: req.Capability, Waiting: "approval",
 				Args: value.NewVector(req.Args), Request: rc.request.Index}
 		case effect == value.Keyword("require-approval"):

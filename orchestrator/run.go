@@ -33,9 +33,9 @@ type run struct {
 	snapshotSeq  int           // host calls made before the newest snapshot
 	snapshotSize int           // its size (0 before the first): see defaultSnapshotEvery
 	stepEnded    bool          // a step ended since: the next host call snapshots first
-	pending      *chain.Action // the request of the call that suspended the run
+	pending      *int64        // the position of the request that suspended the run, once committed
 	resumed      *chain.Action // run-resumed, recorded with the first action of a resume
-	unmarked     *chain.Action // where a resume would start, once committed (synced)
+	unmarked     *int64        // where a resume would start, once committed (synced)
 }
 
 type openStep struct {
@@ -211,23 +211,17 @@ func (r *run) admit(req *host.Request) (*call, error) {
 	c.dec = decision(d)
 	decided := chain.Action{Kind: chain.PolicyDecision, Encoder: &c.dec, Time: requested.Time}
 	s, suspends := refusal.(*Suspended)
-	if !suspends {
-		at, err := r.appendCall(&requested, &decided)
-		if err != nil {
-			return nil, err
-		}
-		c.requested.Index, c.requested.Time = at, requested.Time
-		return c, refusal
+	if suspends {
+		requested.SeqOut = new(int64) // the run's snapshot at this call reads it
 	}
-	// The run's snapshot at this call reads the request's position once committed.
-	pending := requested
-	pending.Tracked = true
-	at, err := r.appendCall(&pending, &decided)
+	at, err := r.appendCall(&requested, &decided)
 	if err != nil {
 		return nil, err
 	}
 	c.requested.Index, c.requested.Time = at, requested.Time
-	s.Request, r.pending = at, &pending
+	if suspends {
+		s.Request, r.pending = at, requested.SeqOut
+	}
 	return c, refusal
 }
 

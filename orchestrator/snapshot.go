@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/rtfsvm/rtfsvm/chain"
 	"github.com/rtfsvm/rtfsvm/host"
@@ -66,26 +67,13 @@ func (r *run) Snapshot(ctx context.Context, s *host.Snapshot) error {
 		return err
 	}
 	r.mu.Lock()
-	steps := make([]value.Value, len(r.steps))
+	rec := &snapshotRecord{started: r.started, hash: hash, size: len(s.Data), seq: s.Seq, checkpoint: s.Checkpoint,
+		counts: r.state.Counts(), hostCalls: r.hostCalls, steps: make([]int64, len(r.steps))}
 	for i, st := range r.steps {
-		steps[i] = value.Int(st.index)
+		rec.steps[i] = st.index
 	}
-	counts := value.EmptyMap
-	for rule, n := range r.state.Counts() {
-		counts = counts.Assoc(value.Int(rule), value.Int(n))
-	}
-	hostCalls := r.hostCalls
 	r.mu.Unlock()
-	data := r.started.Assoc(value.Keyword("hash"), value.String(hex.EncodeToString(hash[:]))).
-		Assoc(value.Keyword("size"), value.Int(len(s.Data))).
-		Assoc(value.Keyword("seq"), value.Int(s.Seq)).
-		Assoc(value.Keyword("steps"), value.NewVector(steps)).
-		Assoc(value.Keyword("counts"), counts).
-		Assoc(value.Keyword("host-calls"), value.Int(hostCalls))
-	if s.Checkpoint != nil {
-		data = data.Assoc(value.Keyword("checkpoint"), s.Checkpoint)
-	}
-	a := &chain.Action{Parent: r.current(), Kind: chain.Snapshot, Data: data, Tracked: true}
+	a := &chain.Action{Parent: r.current(), Kind: chain.Snapshot, Encoder: rec, SeqOut: new(int64)}
 	if _, err := r.append(a); err != nil {
 		return err
 	}
@@ -96,7 +84,7 @@ func (r *run) Snapshot(ctx context.Context, s *host.Snapshot) error {
 	r.mu.Lock()
 	switch {
 	case !s.Suspended:
-		r.unmarked = a
+		r.unmarked = a.SeqOut
 	case r.pending != nil:
 		r.unmarked = r.pending // marked if its position is known (see admit)
 	default:
@@ -110,19 +98,90 @@ func (r *run) Snapshot(ctx context.Context, s *host.Snapshot) error {
 // committed; the caller has just synced the chain.
 func (r *run) synced() error {
 	r.mu.Lock()
-	a := r.unmarked
-	if a != nil && a.Seq > 0 {
+	seq := r.unmarked
+	if seq != nil && *seq > 0 {
 		r.unmarked = nil
 	}
 	r.mu.Unlock()
-	if a == nil || a.Seq == 0 {
+	if seq == nil || *seq == 0 {
 		return nil
 	}
-	return r.o.store.MarkSnapshot(r.id, a.Seq)
+	return r.o.store.MarkSnapshot(r.id, *seq)
 }
 
 // untracked stands for a pending request whose position on the chain is not known.
-var untracked = &chain.Action{}
+var untracked = new(int64)
+
+// snapshotRecord is a snapshot as the chain records it: {:checkpoint :counts :engine
+// :hash :host-calls :limits :module :plan :seq :size :steps}, the fields of run-started
+// among them, written field by field (one every few calls: not worth building a map).
+type snapshotRecord struct {
+	started    *value.Map // plan, engine, module, limits
+	hash       [32]byte
+	size, seq  int
+	checkpoint value.Value // or nil
+	counts     map[int]int
+	hostCalls  int64
+	steps      []int64
+}
+
+func (s *snapshotRecord) AppendCanonical(b []byte) ([]byte, error) {
+	type field struct {
+		key   string
+		write func(b []byte) ([]byte, error)
+	}
+	fields := make([]field, 0, 11)
+	add := func(key string, write func(b []byte) ([]byte, error)) { fields = append(fields, field{key, write}) }
+	encoded := func(v value.Value) func(b []byte) ([]byte, error) {
+		return func(b []byte) ([]byte, error) { return value.Encode(b, v) }
+	}
+	integer := func(n int64) func(b []byte) ([]byte, error) {
+		return func(b []byte) ([]byte, error) { return value.EncodeInt(b, n), nil }
+	}
+	if s.checkpoint != nil {
+		add("checkpoint", encoded(s.checkpoint))
+	}
+	add("counts", func(b []byte) ([]byte, error) {
+		rules := make([]int, 0, len(s.counts))
+		for rule := range s.counts {
+			rules = append(rules, rule)
+		}
+		slices.Sort(rules)
+		b = value.EncodeMapHeader(b, len(rules))
+		for _, rule := range rules {
+			b = value.EncodeInt(value.EncodeInt(b, int64(rule)), int64(s.counts[rule]))
+		}
+		return b, nil
+	})
+	started := func(key string) {
+		if v, ok := s.started.Get(value.Keyword(key)); ok {
+			add(key, encoded(v))
+		}
+	}
+	started("engine")
+	add("hash", func(b []byte) ([]byte, error) { return value.EncodeString(b, hex.EncodeToString(s.hash[:])), nil })
+	add("host-calls", integer(s.hostCalls))
+	started("limits")
+	started("module")
+	started("plan")
+	add("seq", integer(int64(s.seq)))
+	add("size", integer(int64(s.size)))
+	add("steps", func(b []byte) ([]byte, error) {
+		b = value.EncodeVectorHeader(b, len(s.steps))
+		for _, n := range s.steps {
+			b = value.EncodeInt(b, n)
+		}
+		return b, nil
+	})
+	b = value.EncodeMapHeader(b, len(fields))
+	for _, f := range fields {
+		var err error
+		if b, err = f.write(value.EncodeKeyword(b, f.key)); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
 
 // startedKeys are the fields of run-started a snapshot repeats, so that a resume from it
 // needs nothing older.

@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
@@ -169,5 +170,26 @@ func TestSnapshotSizeLimit(t *testing.T) {
 	v, err := o2.Resume(context.Background(), "r")
 	if err != nil || v != value.Int(2100) || resumedFrom(t, actions(t, o2, "r")) != "start" {
 		t.Fatalf("resumed to %v, %v", v, err)
+	}
+}
+
+// A snapshot's record is the canonical encoding of the map it stands for.
+func TestSnapshotRecordIsCanonical(t *testing.T) {
+	started := mapOf("plan", value.String("p.rtfs"), "engine", value.String("wasm"), "module", value.String("ab"),
+		"limits", mapOf("fuel", value.Int(5)))
+	rec := &snapshotRecord{started: started, hash: [32]byte{1, 2}, size: 170, seq: 30, checkpoint: value.Keyword("x"),
+		counts: map[int]int{2: 7, 0: 1}, hostCalls: 31, steps: []int64{4, 9}}
+	got, err := rec.AppendCanonical(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := startedFields(started).Assoc(value.Keyword("hash"), value.String(hex.EncodeToString(rec.hash[:]))).
+		Assoc(value.Keyword("size"), value.Int(170)).Assoc(value.Keyword("seq"), value.Int(30)).
+		Assoc(value.Keyword("checkpoint"), value.Keyword("x")).
+		Assoc(value.Keyword("counts"), value.EmptyMap.Assoc(value.Int(2), value.Int(7)).Assoc(value.Int(0), value.Int(1))).
+		Assoc(value.Keyword("host-calls"), value.Int(31)).Assoc(value.Keyword("steps"), value.NewVector([]value.Value{value.Int(4), value.Int(9)}))
+	if !bytes.Equal(got, mustEncode(t, want)) {
+		v, _ := value.Decode(got)
+		t.Fatalf("the record is %s, want %s", value.Print(orNil(v)), value.Print(want))
 	}
 }
