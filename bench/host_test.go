@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
@@ -122,23 +124,25 @@ func BenchmarkDurableThroughput(b *testing.B) {
 }
 
 // BenchmarkResume: resume a run whose process died after `history` host calls were
-// recorded, up to its next call. With snapshots (the default rhythm: every 10 calls for
-// this plan's small state), the resume restores the newest one and replays the calls
-// made since; without
-// them (snapshots=off), the plan runs again from the start and every recorded call is
-// answered from the chain: the cost grows with the history. snapshot-B is the size of
-// the newest snapshot, chain-B/call what the chain holds a host call.
+// recorded, up to its next call, from the store in memory or from SQLite (copied for
+// each resume, so that every one resumes the same dead run). With snapshots (the
+// default rhythm: every 20 calls for this plan's small state), the resume restores the
+// newest one and replays the calls made since; without (snapshots=off), the plan runs
+// again from the start and every recorded call is answered from the chain: the cost
+// grows with the history. snapshot-B is the size of the newest snapshot, chain-B/call
+// what the chain holds a host call.
 func BenchmarkResume(b *testing.B) {
-	for _, snapshots := range []bool{true, false} {
-		for _, history := range []int{10, 1000, 10000} {
-			name := fmt.Sprintf("snapshots=%s/history=%d", map[bool]string{true: "on", false: "off"}[snapshots], history)
-			b.Run(name, func(b *testing.B) { benchmarkResume(b, history, snapshots) })
+	for _, where := range []string{"memory", "sqlite"} {
+		for _, snapshots := range []bool{true, false} {
+			for _, history := range []int{10, 1000, 10000} {
+				name := fmt.Sprintf("store=%s/snapshots=%s/history=%d", where, map[bool]string{true: "on", false: "off"}[snapshots], history)
+				b.Run(name, func(b *testing.B) { benchmarkResume(b, where, history, snapshots) })
+			}
 		}
 	}
 }
 
-func benchmarkResume(b *testing.B, history int, snapshots bool) {
-	mem := store.NewMemory()
+func benchmarkResume(b *testing.B, where string, history int, snapshots bool) {
 	plan := prepareLoop(b)
 	reg := host.NewLocal(nil)
 	stop := false
@@ -153,9 +157,16 @@ func benchmarkResume(b *testing.B, history int, snapshots bool) {
 		every = 1 << 30
 	}
 	kernel := benchKernel(b, every)
+	var st store.Store = store.NewMemory()
+	dir := b.TempDir()
+	if where == "sqlite" {
+		var err error
+		if st, err = store.Open(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
 	// The process "dies" at the commit that would record result history+1.
-	dying := &dyingStore{Memory: mem, results: history}
-	o, err := orchestrator.New(orchestrator.Config{Store: dying, Registry: reg, Kernel: kernel})
+	o, err := orchestrator.New(orchestrator.Config{Store: &dyingStore{Store: st, results: history}, Registry: reg, Kernel: kernel})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -166,20 +177,27 @@ func benchmarkResume(b *testing.B, history int, snapshots bool) {
 	// What the chain holds a call: its actions' bodies, hashes, sequence numbers and
 	// signatures, the run's start and snapshots included.
 	chainBytes := 0
-	mem.Each(func(r chain.Record) bool { chainBytes += len(r.Body) + len(r.Hash) + 8 + len(r.Signature); return true })
+	st.Each(func(r chain.Record) bool { chainBytes += len(r.Body) + len(r.Hash) + 8 + len(r.Signature); return true })
 	size := 0
-	acts, _ := chain.Actions(mem, "r")
+	acts, _ := chain.Actions(st, "r")
 	for _, a := range acts {
 		if a.Kind == chain.Snapshot {
 			n, _ := a.Data.(*value.Map).Get(value.Keyword("size"))
 			size = int(n.(value.Int))
 		}
 	}
+	st.Close()
 	stop = true // the first live call after the replay ends the resumed run
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		o, err := orchestrator.New(orchestrator.Config{Store: cloneStore(b, mem), Registry: reg, Kernel: kernel})
+		var resumeFrom store.Store
+		if where == "sqlite" {
+			resumeFrom = copySQLite(b, dir)
+		} else {
+			resumeFrom = cloneStore(b, st.(*store.Memory))
+		}
+		o, err := orchestrator.New(orchestrator.Config{Store: resumeFrom, Registry: reg, Kernel: kernel})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -187,9 +205,37 @@ func benchmarkResume(b *testing.B, history int, snapshots bool) {
 		if _, err := o.Resume(context.Background(), "r"); !errors.Is(err, errStop) {
 			b.Fatalf("the resumed run: %v", err)
 		}
+		b.StopTimer()
+		resumeFrom.Close()
+		b.StartTimer()
 	}
 	b.ReportMetric(float64(size), "snapshot-B")
 	b.ReportMetric(float64(chainBytes)/float64(history), "chain-B/call")
+}
+
+// copySQLite opens a copy of the (closed) SQLite store in dir.
+func copySQLite(b *testing.B, dir string) store.Store {
+	data, err := os.ReadFile(filepath.Join(dir, store.FileName))
+	if err != nil {
+		b.Fatal(err)
+	}
+	to := b.TempDir()
+	// Synced, so that the resume's own fsync does not write the copy out.
+	f, err := os.Create(filepath.Join(to, store.FileName))
+	if err == nil {
+		if _, err = f.Write(data); err == nil {
+			err = f.Sync()
+		}
+		f.Close()
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := store.Open(to)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st
 }
 
 var errStop = errors.New("stop here")
@@ -208,7 +254,7 @@ func benchKernel(b *testing.B, every int) *policy.Kernel {
 // dyingStore is a durable store whose process dies at the commit that would hold more
 // than `results` host call results.
 type dyingStore struct {
-	*store.Memory
+	store.Store
 	results int
 }
 
@@ -222,7 +268,7 @@ func (s *dyingStore) Commit(batch []*chain.Record, seal func(int64, [32]byte)) e
 			}
 		}
 	}
-	return s.Memory.Commit(batch, seal)
+	return s.Store.Commit(batch, seal)
 }
 
 // cloneStore copies a store in memory: its chain, runs and modules, and the snapshots

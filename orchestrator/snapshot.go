@@ -15,14 +15,14 @@ import (
 	"github.com/rtfsvm/rtfsvm/value"
 )
 
-// Without :checkpoints :every-calls, a run snapshots every 10 to 100 host calls, in
-// proportion to the size of its last snapshot (one every 10 calls up to 640 bytes, one
+// Without :checkpoints :every-calls, a run snapshots every 20 to 100 host calls, in
+// proportion to the size of its last snapshot (one every 20 calls up to 1,280 bytes, one
 // every 100 from 6,400): a snapshot's cost grows with its size, and a resume replays the
 // calls since the last one, so a small state is kept often (about 5 us each for a few
 // hundred bytes) and a large one at most every 100 calls. The rhythm depends on the
 // run's state alone, so a replayed run keeps the same one.
 const (
-	minSnapshotEvery     = 10
+	minSnapshotEvery     = 20
 	maxSnapshotEvery     = 100
 	snapshotBytesPerCall = 64
 )
