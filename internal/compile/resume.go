@@ -191,6 +191,11 @@ func (g *fnGen) unlessPast(hi int, part func()) {
 		part()
 		return
 	}
+	if hi <= g.sites {
+		// No site in part: rewinding, the site is further on (rp >= g.sites).
+		g.f.If(Eqz32(g.rewinding()), part, nil)
+		return
+	}
 	g.f.If(Or32(Eqz32(g.rewinding()), LtU32(g.rp.Get(), C32(int32(hi)))), part, nil)
 }
 
