@@ -123,26 +123,36 @@ func BenchmarkDurableThroughput(b *testing.B) {
 	}
 }
 
-// BenchmarkResume: resume a run whose process died after `history` host calls were
-// recorded, up to its next call, from the store in memory or from SQLite (copied for
-// each resume, so that every one resumes the same dead run). With snapshots (the
-// default rhythm: every 20 calls for this plan's small state), the resume restores the
-// newest one and replays the calls made since; without (snapshots=off), the plan runs
-// again from the start and every recorded call is answered from the chain: the cost
-// grows with the history. snapshot-B is the size of the newest snapshot, chain-B/call
-// what the chain holds a host call.
+// BenchmarkResume: resume a run after `history` host calls were recorded, up to its
+// next call, from the store in memory or from SQLite (copied for each resume, so that
+// every one resumes the same run).
+//
+// after=suspension: the run waits for an approval of its next call (the issue's case);
+// it was snapshotted at that call, so the resume restores the snapshot and replays
+// nothing. after=crash: the process died; with snapshots (the default rhythm: every 20
+// calls for this plan's small state) the resume restores the newest one and replays the
+// calls made since; without (snapshots=off), the plan runs again from the start and
+// every recorded call is answered from the chain, which is the pure-replay figure.
+// snapshot-B is the size of the newest snapshot, chain-B/call what the chain holds a
+// host call.
 func BenchmarkResume(b *testing.B) {
+	for _, where := range []string{"memory", "sqlite"} {
+		for _, history := range []int{10, 1000, 10000} {
+			name := fmt.Sprintf("after=suspension/store=%s/history=%d", where, history)
+			b.Run(name, func(b *testing.B) { benchmarkResume(b, where, history, true, true) })
+		}
+	}
 	for _, where := range []string{"memory", "sqlite"} {
 		for _, snapshots := range []bool{true, false} {
 			for _, history := range []int{10, 1000, 10000} {
-				name := fmt.Sprintf("store=%s/snapshots=%s/history=%d", where, map[bool]string{true: "on", false: "off"}[snapshots], history)
-				b.Run(name, func(b *testing.B) { benchmarkResume(b, where, history, snapshots) })
+				name := fmt.Sprintf("after=crash/store=%s/snapshots=%s/history=%d", where, map[bool]string{true: "on", false: "off"}[snapshots], history)
+				b.Run(name, func(b *testing.B) { benchmarkResume(b, where, history, snapshots, false) })
 			}
 		}
 	}
 }
 
-func benchmarkResume(b *testing.B, where string, history int, snapshots bool) {
+func benchmarkResume(b *testing.B, where string, history int, snapshots, suspended bool) {
 	plan := prepareLoop(b)
 	reg := host.NewLocal(nil)
 	stop := false
@@ -157,6 +167,16 @@ func benchmarkResume(b *testing.B, where string, history int, snapshots bool) {
 		every = 1 << 30
 	}
 	kernel := benchKernel(b, every)
+	if suspended {
+		// The call after the history needs a person's approval.
+		k, err := policy.NewKernel(policy.Policy{Default: policy.Deny, Rules: []policy.Rule{
+			{Capability: "bench.*", Effect: policy.RequireApproval, When: fmt.Sprintf("args[0] == %d", history)},
+			{Capability: "bench.*", Effect: policy.Allow}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		kernel = k
+	}
 	var st store.Store = store.NewMemory()
 	dir := b.TempDir()
 	if where == "sqlite" {
@@ -165,13 +185,27 @@ func benchmarkResume(b *testing.B, where string, history int, snapshots bool) {
 			b.Fatal(err)
 		}
 	}
-	// The process "dies" at the commit that would record result history+1.
-	o, err := orchestrator.New(orchestrator.Config{Store: &dyingStore{Store: st, results: history}, Registry: reg, Kernel: kernel})
+	// The process "dies" at the commit that would record result history+1, or the run
+	// is suspended there.
+	var recording store.Store = &dyingStore{Store: st, results: history}
+	if suspended {
+		recording = st
+	}
+	o, err := orchestrator.New(orchestrator.Config{Store: recording, Registry: reg, Kernel: kernel})
 	if err != nil {
 		b.Fatal(err)
 	}
 	env := value.EmptyMap.Assoc(value.Keyword("n"), value.Int(history+1))
-	if _, err := o.Run(context.Background(), plan, orchestrator.RunOptions{ID: "r", Env: env, Memory: 1 << 30, Timeout: time.Hour}); err == nil {
+	_, err = o.Run(context.Background(), plan, orchestrator.RunOptions{ID: "r", Env: env, Memory: 1 << 30, Timeout: time.Hour})
+	var waiting *orchestrator.Suspended
+	switch {
+	case suspended && !errors.As(err, &waiting):
+		b.Fatalf("the recorded run did not wait for an approval: %v", err)
+	case suspended:
+		if err := o.Approve("r", true, ""); err != nil {
+			b.Fatal(err)
+		}
+	case err == nil:
 		b.Fatal("the recorded run did not stop")
 	}
 	// What the chain holds a call: its actions' bodies, hashes, sequence numbers and
