@@ -332,7 +332,7 @@ func cloneStore(b *testing.B, m *store.Memory) *store.Memory {
 			if err != nil {
 				b.Fatal(err)
 			}
-			c.PutSnapshot(hash(a, "hash"), data)
+			c.PutSnapshot(hash(a, "hash"), data, "", 0)
 		}
 	}
 	bin, err := m.Module(hash(acts[0], "module"))

@@ -36,6 +36,8 @@ type run struct {
 	pending      *int64        // the position of the request that suspended the run, once committed
 	resumed      *chain.Action // run-resumed, recorded with the first action of a resume
 	unmarked     *int64        // where a resume would start, once committed (synced)
+	markReady    int64         // where a resume would start, for the store with the next snapshot
+	markAtOnce   bool          // the run is suspending: the store learns it at once
 }
 
 type openStep struct {

@@ -47,6 +47,12 @@ func (r *run) SnapshotDue(seq int, checkpoint value.Value) bool {
 	every := r.o.kernel.Policy().Checkpoints.EveryCalls
 	if every == 0 {
 		every = defaultSnapshotEvery(r.snapshotSize)
+		if r.o.chain.Durable() {
+			// A snapshot is a write to the store, against the commits of every run;
+			// a durable call costs a shared fsync, next to which a resume's replay of
+			// up to 99 calls is small.
+			every = maxSnapshotEvery
+		}
 	}
 	return seq-1-r.snapshotSeq >= every
 }
@@ -63,7 +69,13 @@ func (r *run) Snapshot(ctx context.Context, s *host.Snapshot) error {
 		return err
 	}
 	hash := sha256.Sum256(s.Data)
-	if err := r.o.store.PutSnapshot(hash, s.Data); err != nil {
+	// The store learns where the previous snapshot is on the chain with this one: one
+	// write a snapshot (a resume then reads from there and finds this one too).
+	r.mu.Lock()
+	from := r.markReady
+	r.markReady = 0
+	r.mu.Unlock()
+	if err := r.o.store.PutSnapshot(hash, s.Data, r.id, from); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -82,6 +94,7 @@ func (r *run) Snapshot(ctx context.Context, s *host.Snapshot) error {
 	// told once the action is committed, by the run's next sync: a snapshot is not worth
 	// a commit of its own, and one lost in a crash leaves an older one to resume from.
 	r.mu.Lock()
+	r.markAtOnce = s.Suspended
 	switch {
 	case !s.Suspended:
 		r.unmarked = a.SeqOut
@@ -94,16 +107,17 @@ func (r *run) Snapshot(ctx context.Context, s *host.Snapshot) error {
 	return nil
 }
 
-// synced tells the store where a resume starts once the newest snapshot's action is
-// committed; the caller has just synced the chain.
+// synced notes where a resume would start once the newest snapshot's action is
+// committed (the caller has just synced the chain): the store learns it with the next
+// snapshot, or at once when the run is suspending.
 func (r *run) synced() error {
 	r.mu.Lock()
-	seq := r.unmarked
+	seq, now := r.unmarked, r.markAtOnce
 	if seq != nil && *seq > 0 {
-		r.unmarked = nil
+		r.unmarked, r.markReady = nil, *seq
 	}
 	r.mu.Unlock()
-	if seq == nil || *seq == 0 {
+	if seq == nil || *seq == 0 || !now {
 		return nil
 	}
 	return r.o.store.MarkSnapshot(r.id, *seq)

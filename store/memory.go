@@ -97,10 +97,13 @@ func (m *Memory) Module(hash [32]byte) ([]byte, error) {
 	return nil, ErrNoModule
 }
 
-func (m *Memory) PutSnapshot(hash [32]byte, data []byte) error {
+func (m *Memory) PutSnapshot(hash [32]byte, data []byte, run string, from int64) error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.blobs[hash] = data
+	m.mu.Unlock()
+	if from > 0 {
+		return m.MarkSnapshot(run, from)
+	}
 	return nil
 }
 

@@ -356,9 +356,23 @@ func (s *SQLite) EachOfRunFrom(run string, from int64, f func(chain.Record) bool
 
 // PutSnapshot is written like modules: the synced commit that records the snapshot
 // on the chain makes it durable.
-func (s *SQLite) PutSnapshot(hash [32]byte, data []byte) error {
-	_, err := s.runsDB.Exec(`INSERT OR IGNORE INTO snapshots (hash, data) VALUES (?, ?)`, hash[:], data)
-	return err
+func (s *SQLite) PutSnapshot(hash [32]byte, data []byte, run string, from int64) error {
+	if from == 0 {
+		_, err := s.runsDB.Exec(`INSERT OR IGNORE INTO snapshots (hash, data) VALUES (?, ?)`, hash[:], data)
+		return err
+	}
+	tx, err := s.runsDB.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`INSERT OR IGNORE INTO snapshots (hash, data) VALUES (?, ?)`, hash[:], data); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`UPDATE runs SET resume_from = ? WHERE id = ?`, from, run); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 func (s *SQLite) Snapshot(hash [32]byte) ([]byte, error) {

@@ -33,9 +33,11 @@ type Store interface {
 	// very module it started with; Module returns it, or ErrNoModule.
 	PutModule(hash [32]byte, binary []byte) error
 	Module(hash [32]byte) ([]byte, error)
-	// PutSnapshot keeps a VM snapshot by the sha256 of its data; Snapshot returns it,
-	// or ErrNoSnapshot. Like modules, it is durable with the next synced commit.
-	PutSnapshot(hash [32]byte, data []byte) error
+	// PutSnapshot keeps a VM snapshot by the sha256 of its data, and, when from is not
+	// 0, records that a resume of the run starts reading the chain there (as
+	// MarkSnapshot), in one write; Snapshot returns it, or ErrNoSnapshot. Like modules,
+	// it is durable with the next synced commit.
+	PutSnapshot(hash [32]byte, data []byte, run string, from int64) error
 	Snapshot(hash [32]byte) ([]byte, error)
 	// MarkSnapshot records where a resume of the run starts reading the chain: at its
 	// newest snapshot (Run.ResumeFrom).
