@@ -18,8 +18,8 @@ import (
 // Without :checkpoints :every-calls, a run snapshots every 20 to 100 host calls, in
 // proportion to the size of its last snapshot (one every 20 calls up to 1,280 bytes, one
 // every 100 from 6,400): a snapshot's cost grows with its size, and a resume replays the
-// calls since the last one, so a small state is kept often (about 5 us each for a few
-// hundred bytes) and a large one at most every 100 calls. The rhythm depends on the
+// calls since the last one, so a small state is kept often (a few microseconds each for
+// a few hundred bytes) and a large one at most every 100 calls. The rhythm depends on the
 // run's state alone, so a replayed run keeps the same one.
 const (
 	minSnapshotEvery     = 20
