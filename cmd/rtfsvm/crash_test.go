@@ -126,7 +126,7 @@ echo 1`, calls, log, killAt)
 		os.WriteFile(killAt, []byte(arm), 0o644)
 		args := []string{"resume", "job", "--store", dir, "--config", cfg}
 		if fresh {
-			args = []string{"run", "--store", dir, "--config", cfg, "--run-id", "job", "-e", plan}
+			args = []string{"run", "--store", dir, "--config", cfg, "--run-id", "job", "--timeout", "10m", "-e", plan} // a loaded CI machine runs the 200 subprocesses slowly
 		}
 		fresh = false
 		cmd := exec.Command(bin, args...)
