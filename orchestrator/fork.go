@@ -100,10 +100,9 @@ func (o *Orchestrator) Fork(ctx context.Context, parent, at string, opts RunOpti
 		fork = fork.Assoc(value.Keyword("snapshot-action"), value.Int(history[snapAt].Index))
 	}
 	started := history[0].Data.(*value.Map).Assoc(value.Keyword("fork"), fork)
-	r.started = startedFields(started)
+	r.started = started
 	if snapAt >= 0 {
 		r.restoreState(history[snapAt])
-		r.started = startedFields(started)
 	}
 	if err := r.begin(started); err != nil {
 		return nil, r.finish(start, nil, err)

@@ -122,7 +122,7 @@ func (o *Orchestrator) Run(ctx context.Context, plan Plan, opts RunOptions) (val
 			return nil, r.finish(start, nil, err)
 		}
 	}
-	r.started = startedFields(started)
+	r.started = started
 	if err := r.begin(started); err != nil {
 		return nil, r.finish(start, nil, err)
 	}

@@ -134,7 +134,7 @@ func (o *Orchestrator) ResumeWith(ctx context.Context, id string, with *Plan) (v
 	}
 	opts.ID = id
 	r.follow(history, at)
-	r.started = startedFields(start.Data.(*value.Map))
+	r.started, _ = start.Data.(*value.Map)
 	if at >= 0 {
 		r.restoreState(start)
 	}

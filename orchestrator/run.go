@@ -29,7 +29,7 @@ type run struct {
 	hostCalls int64      // calls decided, against :budgets :host-calls
 
 	// Snapshots (snapshot.go).
-	started      *value.Map    // what run-started recorded of the module and limits
+	started      *value.Map    // what a snapshot repeats of run-started (snapshotRecord)
 	snapshotSeq  int           // host calls made before the newest snapshot
 	snapshotSize int           // its size (0 before the first): see defaultSnapshotEvery
 	stepEnded    bool          // a step ended since: the next host call snapshots first

@@ -130,7 +130,7 @@ var untracked = new(int64)
 // :hash :host-calls :limits :module :plan :seq :size :steps}, the fields of run-started
 // among them, written field by field (one every few calls: not worth building a map).
 type snapshotRecord struct {
-	started    *value.Map // plan, engine, module, limits
+	started    *value.Map // run-started, or a snapshot's record: its plan, engine, module, limits
 	hash       [32]byte
 	size, seq  int
 	checkpoint value.Value // or nil
@@ -168,6 +168,9 @@ func (s *snapshotRecord) AppendCanonical(b []byte) ([]byte, error) {
 		return b, nil
 	})
 	started := func(key string) {
+		if s.started == nil {
+			return
+		}
 		if v, ok := s.started.Get(value.Keyword(key)); ok {
 			add(key, encoded(v))
 		}
@@ -195,20 +198,6 @@ func (s *snapshotRecord) AppendCanonical(b []byte) ([]byte, error) {
 		}
 	}
 	return b, nil
-}
-
-// startedKeys are the fields of run-started a snapshot repeats, so that a resume from it
-// needs nothing older.
-var startedKeys = []string{"plan", "engine", "module", "limits"}
-
-func startedFields(started *value.Map) *value.Map {
-	m := value.EmptyMap
-	for _, k := range startedKeys {
-		if v, ok := started.Get(value.Keyword(k)); ok {
-			m = m.Assoc(value.Keyword(k), v)
-		}
-	}
-	return m
 }
 
 // snapshotOf finds the newest snapshot among a run's actions and reads it from the
@@ -271,5 +260,4 @@ func (r *run) restoreState(snap *chain.Action) {
 		}
 	}
 	r.state = policy.NewRunStateFrom(r.id, counts)
-	r.started = startedFields(snap.Data.(*value.Map))
 }

@@ -183,7 +183,7 @@ func TestSnapshotRecordIsCanonical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := startedFields(started).Assoc(value.Keyword("hash"), value.String(hex.EncodeToString(rec.hash[:]))).
+	want := started.Assoc(value.Keyword("hash"), value.String(hex.EncodeToString(rec.hash[:]))).
 		Assoc(value.Keyword("size"), value.Int(170)).Assoc(value.Keyword("seq"), value.Int(30)).
 		Assoc(value.Keyword("checkpoint"), value.Keyword("x")).
 		Assoc(value.Keyword("counts"), value.EmptyMap.Assoc(value.Int(2), value.Int(7)).Assoc(value.Int(0), value.Int(1))).
