@@ -93,6 +93,8 @@ func Compile(prog *ir.Program, opts Options) (mod *Program, err error) {
 	collectDefs(prog.Top.Body, c.defs)
 	pruned := pruneUnusedPrelude(prog.Top)
 	c.runsOnce = topLevelDefs(pruned)
+	c.definedIn = definedIn(c.runsOnce)
+	c.staticFns = map[*ir.Fn]uint64{}
 	c.findYielding(pruned)
 	top := c.function(pruned)
 	init := c.buildConstants()
@@ -134,7 +136,9 @@ type compiler struct {
 	positionsList []string
 	types         []TypeCheck
 	defs          map[*ir.Global][]*ir.Def
-	runsOnce      map[*ir.Def]bool // the defs at the plan's top level
+	runsOnce      map[*ir.Def]int // the defs at the plan's top level, by place
+	definedIn     map[*ir.Fn]int  // the functions those defs make, by the def's place
+	staticFns     map[*ir.Fn]uint64
 	libClosures   map[string]uint64
 	consts        []constCell
 	yielding      map[*ir.Fn]bool // the functions that may reach the host (findYielding)
@@ -204,6 +208,26 @@ func (c *compiler) knownFunction(g *fnGen, callee ir.Expr) *Func {
 		}
 	}
 	return nil
+}
+
+// boundClosure is the closure a call to a global in function in passes without reading
+// the global, when the compiler knows it: a static closure that a top-level def before
+// the def of in stored. in runs only once its own def has run, so the global is bound
+// then: reading it could neither fail nor give another value.
+func (c *compiler) boundClosure(in *ir.Fn, callee ir.Expr) (uint64, bool) {
+	ref, ok := callee.(*ir.GlobalRef)
+	if !ok {
+		return 0, false
+	}
+	defs := c.defs[ref.Global]
+	if len(defs) != 1 || c.runsOnce[defs[0]] == 0 || c.definedIn[in] <= c.runsOnce[defs[0]] {
+		return 0, false
+	}
+	fn, ok := defs[0].Value.(*ir.Fn)
+	if !ok || len(fn.Captures) > 0 {
+		return 0, false
+	}
+	return c.staticFn(fn), true
 }
 
 func (c *compiler) typeIndex(t value.Value, what string) int {

@@ -217,7 +217,7 @@ func (g *fnGen) temp() int {
 // already holds its value.
 func (g *fnGen) push(e ir.Expr) int {
 	s := g.top
-	g.unlessPastExpr(e, func() {
+	g.unlessPastStore(e, func() {
 		g.f.Store64(g.fp.Get(), uint32(8*s), func(f *Func) { g.expr(e) })
 	})
 	g.reserve()
@@ -401,7 +401,7 @@ func (g *fnGen) expr(e ir.Expr) {
 		}
 		g.expr(e.Exprs[len(e.Exprs)-1])
 	case *ir.Let:
-		g.unlessPastExpr(e.Init, func() { g.setSlot(e.Slot, g.x(e.Init)) })
+		g.unlessPastStore(e.Init, func() { g.setSlot(e.Slot, g.x(e.Init)) })
 		g.expr(e.Body)
 	case *ir.LetFns:
 		g.unlessPast(g.sites, func() {
@@ -457,7 +457,7 @@ func (g *fnGen) expr(e ir.Expr) {
 	case *ir.Recur:
 		g.recur(e)
 	case *ir.Def:
-		if fn, ok := e.Value.(*ir.Fn); ok && g.c.runsOnce[e] && len(fn.Captures) == 0 {
+		if fn, ok := e.Value.(*ir.Fn); ok && g.c.runsOnce[e] > 0 && len(fn.Captures) == 0 {
 			// A closure that captures nothing, made once: a constant.
 			v := guest.Const(g.c.staticFn(fn))
 			f.Store64(g.globalsBase(e.Global), uint32(8*e.Global.Index), v)
@@ -530,10 +530,16 @@ func (c *compiler) closureHeader(fn *ir.Fn) (word, name uint64) {
 	return uint64(c.tableSlot[fn]) | uint64(len(fn.Params))<<32 | flags<<48, name
 }
 
-// staticFn is a closure of fn, which captures nothing, in the static region.
+// staticFn is the closure of fn, which captures nothing, in the static region: one
+// object, since closures are equal only to themselves.
 func (c *compiler) staticFn(fn *ir.Fn) uint64 {
+	if v, ok := c.staticFns[fn]; ok {
+		return v
+	}
 	word, name := c.closureHeader(fn)
-	return c.rt.Data.Object(layout.TypeClosure, []uint64{word}, []uint64{name})
+	v := c.rt.Data.Object(layout.TypeClosure, []uint64{word}, []uint64{name})
+	c.staticFns[fn] = v
+	return v
 }
 
 // closure makes a closure of fn, capturing the values its Captures name.
@@ -556,7 +562,9 @@ func (g *fnGen) call(e *ir.Call) {
 	f, rt := g.f, g.c.rt
 	saved := g.top
 	fn := g.x(e.Fn)
-	if !simple(e.Fn) && (!allSimple(e.Args) || g.onPath) {
+	if v, ok := g.c.boundClosure(g.ir, e.Fn); ok {
+		fn = guest.Const(v)
+	} else if !simple(e.Fn) && (!allSimple(e.Args) || g.onPath) {
 		// Rewinding to this call, the callee is not computed again.
 		fn = g.slot(g.push(e.Fn))
 	}

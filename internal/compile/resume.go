@@ -204,6 +204,19 @@ func (g *fnGen) unlessPastExpr(e ir.Expr, part func()) {
 	g.unlessPast(g.sites+g.siteCount(e), part)
 }
 
+// unlessPastStore is unlessPastExpr for part storing the value of e in a frame slot that
+// nothing else writes before the site: when e is a constant or reads a slot or a
+// captured value, storing it again while rewinding stores what is there, and is less
+// code than the test that would skip it.
+func (g *fnGen) unlessPastStore(e ir.Expr, part func()) {
+	switch e.(type) {
+	case *ir.Const, *ir.Local, *ir.Free:
+		part()
+	default:
+		g.unlessPastExpr(e, part)
+	}
+}
+
 // site emits call, a site, so that it can be unwound (the frame notes which site it is)
 // and rewound; in a catch or finally clause it is pinned instead. It leaves the call's
 // value, or sends Err to the handler.

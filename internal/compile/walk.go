@@ -11,19 +11,38 @@ func collectDefs(e ir.Expr, defs map[*ir.Global][]*ir.Def) {
 	})
 }
 
-// topLevelDefs lists the defs at the top level of the plan, which run once.
-func topLevelDefs(top *ir.Fn) map[*ir.Def]bool {
-	defs := map[*ir.Def]bool{}
-	if do, ok := top.Body.(*ir.Do); ok {
-		for _, e := range do.Exprs {
-			if d, ok := e.(*ir.Def); ok {
-				defs[d] = true
+// topLevelDefs lists the defs at the top level of the plan, which run once, each with
+// its place there (from 1).
+// (The plan's forms are a do inside the top level's, after the prelude's defs.)
+func topLevelDefs(top *ir.Fn) map[*ir.Def]int {
+	defs := map[*ir.Def]int{}
+	var visit func(e ir.Expr)
+	visit = func(e ir.Expr) {
+		switch e := e.(type) {
+		case *ir.Do:
+			for _, x := range e.Exprs {
+				visit(x)
 			}
+		case *ir.Def:
+			defs[e] = len(defs) + 1
 		}
-	} else if d, ok := top.Body.(*ir.Def); ok {
-		defs[d] = true
 	}
+	visit(top.Body)
 	return defs
+}
+
+// definedIn maps each function made by the value of a top-level def (at any depth) to
+// that def's place in the top level (topLevelDefs).
+func definedIn(order map[*ir.Def]int) map[*ir.Fn]int {
+	in := map[*ir.Fn]int{}
+	for d, i := range order {
+		ir.Walk(d.Value, func(x ir.Expr) {
+			if fn, ok := x.(*ir.Fn); ok {
+				in[fn] = i
+			}
+		})
+	}
+	return in
 }
 
 // recursToSelf reports whether fn's body has a recur that targets fn itself (not a loop,
