@@ -129,8 +129,8 @@ func BenchmarkDurableThroughput(b *testing.B) {
 //
 // after=suspension: the run waits for an approval of its next call (the case);
 // it was snapshotted at that call, so the resume restores the snapshot and replays
-// nothing. after=crash: the process died; with snapshots (the default rhythm: every 20
-// calls for this plan's small state) the resume restores the newest one and replays the
+// nothing. after=crash: the process died; with snapshots (the default rhythm: every 100
+// calls) the resume restores the newest one and replays the
 // calls made since; without (snapshots=off), the plan runs again from the start and
 // every recorded call is answered from the chain, which is the pure-replay figure.
 // snapshot-B is the size of the newest snapshot, chain-B/call what the chain holds a

@@ -172,14 +172,54 @@ func (vm *VM) mustRead(v uint64) value.Value {
 
 func (vm *VM) readArgs(addr, n uint32) []value.Value {
 	out := make([]value.Value, n)
+	vm.readWords(out, addr)
+	return out
+}
+
+// readWords reads len(out) values laid out at addr.
+func (vm *VM) readWords(out []value.Value, addr uint32) {
 	for i := range out {
 		w, _ := vm.inst.Memory().ReadUint64Le(addr + uint32(8*i))
 		out[i] = vm.mustRead(w)
 	}
+}
+
+// writer writes values into the guest; its instance is made once for the VM's context.
+func (vm *VM) writer() heap.Writer {
+	if vm.heap.ctx != vm.ctx {
+		vm.heap.in, vm.heap.ctx = heap.Module(vm.ctx, vm.inst), vm.ctx
+	}
+	return heap.Writer{In: vm.heap.in}
+}
+
+// callArgs reads a host call's capability id and arguments. An id that is a keyword, as
+// nearly all are, is looked up among those the VM met before rather than read again:
+// most plans call a few capabilities many times.
+func (vm *VM) callArgs(addr, n uint32) []value.Value {
+	out := make([]value.Value, n)
+	w, _ := vm.inst.Memory().ReadUint64Le(addr)
+	name, ok := vm.reader().KeywordBytes(w)
+	if !ok {
+		vm.readWords(out, addr)
+		return out
+	}
+	id, known := vm.capabilities[string(name)]
+	if !known {
+		id = value.Keyword(name)
+		if len(vm.capabilities) < maxCapabilityIDs {
+			if vm.capabilities == nil {
+				vm.capabilities = map[string]value.Value{}
+			}
+			vm.capabilities[string(name)] = id
+		}
+	}
+	out[0] = id
+	vm.readWords(out[1:], addr+8)
 	return out
 }
 
-func (vm *VM) writer() heap.Writer { return heap.Writer{In: heap.Module(vm.ctx, vm.inst)} }
+// maxCapabilityIDs bounds the ids a VM remembers (a plan may compute them).
+const maxCapabilityIDs = 64
 
 func (vm *VM) write(v value.Value) uint64 {
 	g, err := vm.writer().Write(v)
@@ -209,7 +249,7 @@ func (vm *VM) hostCall(addr, n uint32, opts uint64) uint64 {
 	if vm.arrive(scanEnd, nil) {
 		return layout.Err
 	}
-	req, err := vm.request(vm.readArgs(addr, n), vm.mustRead(opts))
+	req, err := vm.request(vm.callArgs(addr, n), vm.mustRead(opts))
 	if err != nil {
 		return vm.raise(err)
 	}

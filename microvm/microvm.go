@@ -21,6 +21,7 @@ import (
 	"github.com/rtfsvm/rtfsvm/host"
 	"github.com/rtfsvm/rtfsvm/internal/compile"
 	"github.com/rtfsvm/rtfsvm/internal/guest"
+	"github.com/rtfsvm/rtfsvm/internal/heap"
 	"github.com/rtfsvm/rtfsvm/internal/layout"
 	"github.com/rtfsvm/rtfsvm/ir"
 	"github.com/rtfsvm/rtfsvm/syntax"
@@ -269,6 +270,12 @@ type VM struct {
 	}
 	rewinding bool
 	unwinding *unwinding
+
+	heap struct { // the writer's instance, for ctx (writer)
+		in  heap.Instance
+		ctx context.Context
+	}
+	capabilities map[string]value.Value // the keyword ids of host calls so far (callArgs)
 }
 
 // Optimized reports whether the VM runs tier 1 (optimized machine code) rather than

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 
+	"github.com/rtfsvm/rtfsvm/host"
 	"github.com/rtfsvm/rtfsvm/internal/guest"
 	"github.com/rtfsvm/rtfsvm/microvm"
 	"github.com/rtfsvm/rtfsvm/resolve"
@@ -184,5 +185,35 @@ func TestConcurrentVMs(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// A VM remembers the keyword ids of its host calls (up to a bound): every call must
+// still reach the capability its id names, whether literal, computed, remembered or past
+// the bound, and a string id is not taken for a keyword.
+func TestCapabilityIDs(t *testing.T) {
+	e := engine(t)
+	h := host.NewLocal(nil)
+	var got []string
+	for i := 0; i < 100; i++ {
+		id := fmt.Sprintf("t.c%d", i)
+		h.Register(id, func(context.Context, []value.Value) (value.Value, error) {
+			got = append(got, id)
+			return value.Int(i), nil
+		})
+	}
+	src := `(let [literal (+ (call :t.c1) (call :t.c1) (call "t.c2"))
+	             computed (reduce + 0 (map (fn [i] (+ (call (keyword (str "t.c" i))) (call (keyword (str "t.c" i)))))
+	                                       (range 100)))]
+	         [literal computed])`
+	v, err := run(t, e, src, microvm.SpawnOptions{Host: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("[4 %d]", 2*99*100/2); value.Print(v) != want {
+		t.Fatalf("got %s, want %s", value.Print(v), want)
+	}
+	if len(got) != 3+200 || got[0] != "t.c1" || got[2] != "t.c2" || got[201] != "t.c99" || got[202] != "t.c99" {
+		t.Fatalf("capabilities called: %d, %v ... %v", len(got), got[:3], got[len(got)-2:])
 	}
 }

@@ -29,15 +29,14 @@ type run struct {
 	hostCalls int64      // calls decided, against :budgets :host-calls
 
 	// Snapshots (snapshot.go).
-	started      *value.Map    // what a snapshot repeats of run-started (snapshotRecord)
-	snapshotSeq  int           // host calls made before the newest snapshot
-	snapshotSize int           // its size (0 before the first): see defaultSnapshotEvery
-	stepEnded    bool          // a step ended since: the next host call snapshots first
-	pending      *int64        // the position of the request that suspended the run, once committed
-	resumed      *chain.Action // run-resumed, recorded with the first action of a resume
-	unmarked     *int64        // where a resume would start, once committed (synced)
-	markReady    int64         // where a resume would start, for the store with the next snapshot
-	markAtOnce   bool          // the run is suspending: the store learns it at once
+	started     *value.Map    // what a snapshot repeats of run-started (snapshotRecord)
+	snapshotSeq int           // host calls made before the newest snapshot
+	stepEnded   bool          // a step ended since: the next host call snapshots first
+	pending     *int64        // the position of the request that suspended the run, once committed
+	resumed     *chain.Action // run-resumed, recorded with the first action of a resume
+	unmarked    *int64        // where a resume would start, once committed (synced)
+	markReady   int64         // where a resume would start, for the store with the next snapshot
+	markAtOnce  bool          // the run is suspending: the store learns it at once
 }
 
 type openStep struct {

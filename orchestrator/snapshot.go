@@ -15,21 +15,11 @@ import (
 	"github.com/rtfsvm/rtfsvm/value"
 )
 
-// Without :checkpoints :every-calls, a run snapshots every 20 to 100 host calls, in
-// proportion to the size of its last snapshot (one every 20 calls up to 1,280 bytes, one
-// every 100 from 6,400): a snapshot's cost grows with its size, and a resume replays the
-// calls since the last one, so a small state is kept often (a few microseconds each for
-// a few hundred bytes) and a large one at most every 100 calls. The rhythm depends on the
-// run's state alone, so a replayed run keeps the same one.
-const (
-	minSnapshotEvery     = 20
-	maxSnapshotEvery     = 100
-	snapshotBytesPerCall = 64
-)
-
-func defaultSnapshotEvery(size int) int {
-	return min(max(size/snapshotBytesPerCall, minSnapshotEvery), maxSnapshotEvery)
-}
+// defaultSnapshotEvery is the rhythm of snapshots without :checkpoints :every-calls: a
+// resume replays at most 99 calls (some 1.5 ms), and the snapshots of a small state cost
+// a no-op host call a few percent (at every 20 calls, over a tenth). With a durable store
+// a snapshot is also a write that competes with every run's commits.
+const defaultSnapshotEvery = 100
 
 // ErrSnapshotDamaged stops a resume whose snapshot is not the one the chain recorded.
 var ErrSnapshotDamaged = errors.New("its snapshot is damaged: its hash is not the one on the chain")
@@ -46,13 +36,7 @@ func (r *run) SnapshotDue(seq int, checkpoint value.Value) bool {
 	}
 	every := r.o.kernel.Policy().Checkpoints.EveryCalls
 	if every == 0 {
-		every = defaultSnapshotEvery(r.snapshotSize)
-		if r.o.chain.Durable() {
-			// A snapshot is a write to the store, against the commits of every run;
-			// a durable call costs a shared fsync, next to which a resume's replay of
-			// up to 99 calls is small.
-			every = maxSnapshotEvery
-		}
+		every = defaultSnapshotEvery
 	}
 	return seq-1-r.snapshotSeq >= every
 }
@@ -62,7 +46,7 @@ func (r *run) SnapshotDue(seq int, checkpoint value.Value) bool {
 // steps, the run's module and limits. The kernel refuses one larger than
 // :max-snapshot-bytes: the run goes on, and a resume replays from an earlier point.
 func (r *run) Snapshot(ctx context.Context, s *host.Snapshot) error {
-	r.snapshotSeq, r.snapshotSize, r.stepEnded = s.Seq, len(s.Data), false
+	r.snapshotSeq, r.stepEnded = s.Seq, false
 	if limit := r.o.kernel.Policy().Checkpoints.MaxSnapshotBytes; limit > 0 && int64(len(s.Data)) > limit {
 		reason := fmt.Sprintf("the snapshot's %d bytes exceed :max-snapshot-bytes %d", len(s.Data), limit)
 		_, err := r.record(r.current(), chain.Snapshot, 0, mapOf("refused", value.String(reason), "size", value.Int(len(s.Data))))
@@ -244,9 +228,6 @@ func (r *run) restoreState(snap *chain.Action) {
 	if seq, ok := mapField(snap.Data, "seq").(value.Int); ok {
 		r.snapshotSeq = int(seq)
 		r.calls = max(r.calls, int64(seq))
-	}
-	if n, ok := mapField(snap.Data, "size").(value.Int); ok {
-		r.snapshotSize = int(n)
 	}
 	if n, ok := mapField(snap.Data, "host-calls").(value.Int); ok {
 		r.hostCalls += int64(n)

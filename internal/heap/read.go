@@ -185,6 +185,25 @@ func (r Reader) read(v uint64, depth int) (value.Value, error) {
 }
 
 // Text is the text of a string, keyword or symbol object.
+// KeywordBytes is the name of the keyword v, as a view of the guest's memory (valid
+// until the guest runs again), or false when v is not a keyword.
+func (r Reader) KeywordBytes(v uint64) ([]byte, bool) {
+	if !layout.IsPointer(v) {
+		return nil, false
+	}
+	p := layout.Pointer(v)
+	hdr, err := r.bytes(p, layout.HeaderSize)
+	if err != nil || hdr[layout.HeaderTypeOffset] != layout.TypeKeyword {
+		return nil, false
+	}
+	n, err := r.u32(p + layout.StringByteLen)
+	if err != nil {
+		return nil, false
+	}
+	b, err := r.bytes(p+layout.StringBytes, n)
+	return b, err == nil
+}
+
 func (r Reader) Text(v uint64) (string, error) {
 	p := layout.Pointer(v)
 	n, err := r.u32(p + layout.StringByteLen)
