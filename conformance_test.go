@@ -2,6 +2,7 @@ package rtfsvm_test
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -126,4 +127,16 @@ func orNone(s string) string {
 		return "no error"
 	}
 	return s
+}
+
+// The MicroVM's path resolves a plan with the prelude at once (PrepareSource), not as
+// Load does: every plan must get the same static error, or none, either way.
+func TestPrepareSourceReportsWhatLoadReports(t *testing.T) {
+	for _, c := range loadCorpus(t) {
+		_, loadErr := rtfsvm.Load(c.path, c.src)
+		_, prepErr := rtfsvm.PrepareSource(context.Background(), c.path, c.src, rtfsvm.EngineWasm)
+		if fmt.Sprint(loadErr) != fmt.Sprint(prepErr) {
+			t.Errorf("%s: Load: %v\nPrepareSource: %v", c.path, loadErr, prepErr)
+		}
+	}
 }

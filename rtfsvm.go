@@ -45,6 +45,20 @@ func Load(file, src string) (*ir.Program, error) {
 	return prog, nil
 }
 
+// loadFor is Load for an engine: the MicroVM's compiles the prelude with the plan, so
+// its program is resolved with the prelude at once rather than once without it (Load)
+// and again with it (Prepare).
+func loadFor(engine, file, src string) (*ir.Program, error) {
+	if engine == EngineInterp {
+		return Load(file, src)
+	}
+	forms, err := syntax.Read(file, src)
+	if err != nil {
+		return nil, err
+	}
+	return resolve.ProgramWithPrelude(file, forms, stdlib.PreludeForms(), stdlib.Lookup)
+}
+
 // Options configure one run.
 type Options struct {
 	Engine  string     // EngineInterp or EngineWasm; "" means the default engine
@@ -274,7 +288,7 @@ func PrepareSource(ctx context.Context, file, src, engine string) (*Prepared, er
 	if ok {
 		return p, nil
 	}
-	prog, err := Load(file, src)
+	prog, err := loadFor(engine, file, src)
 	if err != nil {
 		return nil, err
 	}
