@@ -214,7 +214,11 @@ func (e *Engine) add(ctx context.Context, plan *compile.Program) (*Module, error
 		e.modules[plan.Hash] = m
 		return m, nil
 	}
-	compiled, err := e.interp.CompileModule(ctx, plan.Binary)
+	bin := plan.Binary
+	if plan.ForInterpreter != nil {
+		bin = plan.ForInterpreter
+	}
+	compiled, err := e.interp.CompileModule(ctx, bin)
 	if err != nil {
 		return nil, fmt.Errorf("microvm: the compiled plan does not validate: %w", err)
 	}

@@ -20,14 +20,17 @@ import (
 
 // Program is a compiled plan: the Wasm binary and what the host needs to run it.
 type Program struct {
-	Binary       []byte
-	Hash         [32]byte // of Binary: the module's identity
-	Inputs       []Input
-	Capabilities []string
-	GlobalsAddr  uint32   // address of the globals area (one word a global)
-	StaticEnd    uint32   // end of the static data: the least memory an instance needs
-	Positions    []string // FILE:LINE:COL of each error site, indexed by err_at
-	Types        []TypeCheck
+	Binary []byte
+	Hash   [32]byte // of Binary: the module's identity
+	// ForInterpreter is Binary without the anchors' code (wasm.Func.Anchor), which only
+	// a compiler gains from: what wazero's interpreter runs. Nil for a loaded module.
+	ForInterpreter []byte
+	Inputs         []Input
+	Capabilities   []string
+	GlobalsAddr    uint32   // address of the globals area (one word a global)
+	StaticEnd      uint32   // end of the static data: the least memory an instance needs
+	Positions      []string // FILE:LINE:COL of each error site, indexed by err_at
+	Types          []TypeCheck
 }
 
 // TypeCheck is a run-time type annotation, checked by the host (check_type) by index.
@@ -115,6 +118,9 @@ func Compile(prog *ir.Program, opts Options) (mod *Program, err error) {
 	}
 	c.rt.M.CustomName, c.rt.M.CustomData = ManifestSection, mod.manifest()
 	if mod.Binary, err = c.rt.M.Encode(); err != nil {
+		return nil, err
+	}
+	if mod.ForInterpreter, err = c.rt.M.EncodeUnanchored(); err != nil {
 		return nil, err
 	}
 	mod.Hash = sha256.Sum256(mod.Binary)

@@ -16,6 +16,9 @@ type Func struct {
 	depth     int // open blocks, for relative branch depths
 	module    *Module
 	anchors   []Local // re-assigned to themselves where paths meet (see Anchor)
+	// anchored are the spans of the body that hold anchors' code, which an encoding
+	// for an interpreter leaves out (Module.EncodeUnanchored).
+	anchored []span
 
 	// What the builder knows of the control flow, to anchor only where paths meet: the
 	// open blocks, and whether the code being written is unreachable (after a br, a
@@ -51,7 +54,43 @@ type openBlock struct {
 // alias of the old one), so a frame pointer that never changes would be checked again
 // after every if. Assigning it to itself there keeps one name for the whole function:
 // the first access to the frame's last slot then covers every frame access.
+//
+// An interpreter gains nothing from them: Module.EncodeUnanchored leaves them out.
 func (f *Func) Anchor(l Local) { f.anchors = append(f.anchors, l) }
+
+// span is a part of a body, [start, end).
+type span struct{ start, end int }
+
+// writeAnchors writes the anchors' code, and notes where it lies. What follows cannot
+// turn its last local.set into a local.tee (opU32): the code must be removable.
+func (f *Func) writeAnchors() {
+	start := f.body.Len()
+	for _, l := range f.anchors {
+		f.opU32(opLocalGet, l.Index)
+		f.opU32(opLocalSet, l.Index)
+	}
+	f.anchored = append(f.anchored, span{start, f.body.Len()})
+	f.setEnd = 0
+}
+
+// unanchoredLen is the length of the body without the anchors' code.
+func (f *Func) unanchoredLen() int {
+	n := f.body.Len()
+	for _, s := range f.anchored {
+		n -= s.end - s.start
+	}
+	return n
+}
+
+// writeUnanchored writes the body without the anchors' code.
+func (f *Func) writeUnanchored(out *bytes.Buffer) {
+	body, at := f.body.Bytes(), 0
+	for _, s := range f.anchored {
+		out.Write(body[at:s.start])
+		at = s.end
+	}
+	out.Write(body[at:])
+}
 
 // end closes a block, loop or if. Its anchors are due when paths meet after it: when
 // two or more of its fall-through, its branches and an if's other arm reach it. Where
@@ -176,10 +215,7 @@ func (f *Func) op(o byte) {
 	if f.anchorsDue {
 		f.anchorsDue = false
 		if o != opReturn && o != opUnreachable {
-			for _, l := range f.anchors {
-				f.opU32(opLocalGet, l.Index)
-				f.opU32(opLocalSet, l.Index)
-			}
+			f.writeAnchors()
 		}
 	}
 	f.body.WriteByte(o)
@@ -357,14 +393,17 @@ func (f *Func) Prepend(emit func()) {
 	if f.rec != nil {
 		before = len(f.rec.relocs)
 	}
+	anchored := f.anchored
+	f.anchored = nil
 	emit()
 	if f.anchorsDue {
 		// Paths meet before the code written earlier.
 		f.anchorsDue = false
-		for _, l := range f.anchors {
-			f.opU32(opLocalGet, l.Index)
-			f.opU32(opLocalSet, l.Index)
-		}
+		f.writeAnchors()
+	}
+	// The earlier code's anchors move by the prologue's length, after its own.
+	for _, s := range anchored {
+		f.anchored = append(f.anchored, span{s.start + f.body.Len(), s.end + f.body.Len()})
 	}
 	if f.rec != nil {
 		// The earlier code's indices move by the prologue's length, after its own.

@@ -109,7 +109,14 @@ func (m *Module) Type(t FuncType) uint32 {
 }
 
 // Encode writes the binary module.
-func (m *Module) Encode() ([]byte, error) {
+func (m *Module) Encode() ([]byte, error) { return m.encode(false) }
+
+// EncodeUnanchored writes the module without the code of its functions' anchors (see
+// Func.Anchor): the same module for an interpreter, with fewer instructions to validate,
+// compile and run.
+func (m *Module) EncodeUnanchored() ([]byte, error) { return m.encode(true) }
+
+func (m *Module) encode(unanchored bool) ([]byte, error) {
 	var out bytes.Buffer
 	out.Write([]byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00})
 	section := func(id byte, body []byte) {
@@ -243,6 +250,12 @@ func (m *Module) Encode() ([]byte, error) {
 	var locals bytes.Buffer
 	localsEnd := make([]int, len(m.Funcs))
 	size := uleb128Len(uint32(len(m.Funcs)))
+	bodyLen := func(f *Func) int {
+		if unanchored {
+			return f.unanchoredLen()
+		}
+		return f.body.Len()
+	}
 	for i, f := range m.Funcs {
 		if f.depth != 0 {
 			return nil, fmt.Errorf("wasm: function %s: %d blocks left open", f.Name, f.depth)
@@ -250,7 +263,7 @@ func (m *Module) Encode() ([]byte, error) {
 		start := locals.Len()
 		f.encodeLocals(&locals)
 		localsEnd[i] = locals.Len()
-		n := uint32(locals.Len() - start + f.body.Len() + 1)
+		n := uint32(locals.Len() - start + bodyLen(f) + 1)
 		size += uleb128Len(n) + int(n)
 	}
 	out.Grow(size + 16 + m.dataSize())
@@ -261,9 +274,13 @@ func (m *Module) Encode() ([]byte, error) {
 	for i, f := range m.Funcs {
 		loc := locals.Bytes()[at:localsEnd[i]]
 		at = localsEnd[i]
-		writeU32(&out, uint32(len(loc)+f.body.Len()+1))
+		writeU32(&out, uint32(len(loc)+bodyLen(f)+1))
 		out.Write(loc)
-		out.Write(f.body.Bytes())
+		if unanchored {
+			f.writeUnanchored(&out)
+		} else {
+			out.Write(f.body.Bytes())
+		}
 		out.WriteByte(opEnd)
 	}
 	if len(m.Datas) > 0 {

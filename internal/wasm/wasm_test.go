@@ -100,3 +100,51 @@ func TestAnchorsWherePathsMeet(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The encoding for an interpreter leaves out exactly the anchors' code, including
+// anchors written by a prologue prepended afterwards, and computes the same.
+func TestEncodeUnanchored(t *testing.T) {
+	m := &Module{}
+	f := m.NewFunc("f", []ValType{I32}, []ValType{I32})
+	p, q := f.Param(0), f.NewLocal(I32)
+	f.Anchor(q)
+	f.If(p.Get(), func() { f.Set(p, Add32(p.Get(), C32(10))) }, nil)
+	f.Do(q.Get()) // a read of the anchored local right after its anchor
+	f.If(GtU32(p.Get(), C32(20)), func() { f.Set(p, Sub32(p.Get(), C32(3))) }, nil)
+	f.Result(Add32(p.Get(), q.Get()))
+	f.Prepend(func() {
+		f.Set(q, C32(100))
+		f.If(Eqz32(p.Get()), func() { f.Set(q, C32(200)) }, nil) // paths meet before the body
+	})
+	m.Exports = append(m.Exports, Export{"f", ExportFunc, f.Index})
+	anchored, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, err := m.EncodeUnanchored()
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchor := []byte{opLocalGet, 1, opLocalSet, 1}
+	if n := bytes.Count(anchored, anchor); n != 3 {
+		t.Fatalf("%d anchors in the module; want 3", n)
+	}
+	if n := bytes.Count(bare, anchor); n != 0 || len(bare) != len(anchored)-3*len(anchor) {
+		t.Fatalf("the encoding for an interpreter has %d anchors and %d bytes (the module %d)", n, len(bare), len(anchored))
+	}
+	ctx := context.Background()
+	for _, bin := range [][]byte{anchored, bare} {
+		r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+		inst, err := r.Instantiate(ctx, bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for arg, want := range map[uint64]uint64{0: 200, 5: 100 + 15, 15: 100 + 22} {
+			out, err := inst.ExportedFunction("f").Call(ctx, arg)
+			if err != nil || out[0] != want {
+				t.Fatalf("f(%d) = %v, %v; want %d", arg, out, err, want)
+			}
+		}
+		r.Close(ctx)
+	}
+}
