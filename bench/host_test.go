@@ -95,6 +95,38 @@ func BenchmarkYield(b *testing.B) {
 	})
 }
 
+// BenchmarkHostResult: BenchmarkYield's call with the chain in memory, to a capability
+// that returns a small map ({:a 1 :b "x"}), which the host writes into the guest's heap
+// through the guest's own routines.
+func BenchmarkHostResult(b *testing.B) {
+	p, err := rtfsvm.PrepareSource(context.Background(), "map.rtfs", `(loop [i 0] (if (< i n) (do (call :bench.map i) (recur (+ i 1))) i))`, rtfsvm.EngineWasm)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := p.WaitOptimized(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	plan := orchestrator.Plan{Name: "map.rtfs", Prepared: p}
+	result := value.EmptyMap.Assoc(value.Keyword("a"), value.Int(1)).Assoc(value.Keyword("b"), value.String("x"))
+	reg := noopRegistry()
+	reg.Register("bench.map", func(context.Context, []value.Value) (value.Value, error) { return result, nil })
+	k, err := policy.NewKernel(policy.Policy{Default: policy.Deny, Rules: []policy.Rule{{Capability: "bench.*", Effect: policy.Allow}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for left := b.N; left > 0; left -= 10_000 {
+		b.StopTimer()
+		o, err := orchestrator.New(orchestrator.Config{Store: store.NewMemory(), Kernel: k, Registry: reg})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		runCalls(b, o, plan, min(left, 10_000))
+	}
+}
+
 // BenchmarkDurableThroughput: 64 runs at once, 1,000 host calls each, every call
 // durable in the SQLite store before its plan continues; reports recorded host calls a
 // second.

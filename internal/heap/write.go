@@ -22,19 +22,28 @@ type Instance interface {
 }
 
 // Module is the Instance of a wazero module, whose calls run under ctx.
-func Module(ctx context.Context, m api.Module) Instance { return module{ctx, m} }
+func Module(ctx context.Context, m api.Module) Instance { return &module{ctx: ctx, m: m} }
 
 type module struct {
 	ctx context.Context
 	m   api.Module
+	// fns are the exported functions called so far: wazero makes a new function, with
+	// a call stack of its own (10 KB), each time one is looked up.
+	fns map[string]api.Function
 }
 
-func (m module) Write(addr uint32, b []byte) bool { return m.m.Memory().Write(addr, b) }
+func (m *module) Write(addr uint32, b []byte) bool { return m.m.Memory().Write(addr, b) }
 
-func (m module) Call(name string, args ...uint64) (uint64, error) {
-	fn := m.m.ExportedFunction(name)
+func (m *module) Call(name string, args ...uint64) (uint64, error) {
+	fn := m.fns[name]
 	if fn == nil {
-		return 0, fmt.Errorf("heap: the guest does not export %s", name)
+		if fn = m.m.ExportedFunction(name); fn == nil {
+			return 0, fmt.Errorf("heap: the guest does not export %s", name)
+		}
+		if m.fns == nil {
+			m.fns = map[string]api.Function{}
+		}
+		m.fns[name] = fn
 	}
 	out, err := fn.Call(m.ctx, args...)
 	if err != nil {
@@ -43,7 +52,7 @@ func (m module) Call(name string, args ...uint64) (uint64, error) {
 	return out[0], nil
 }
 
-func (m module) Global(name string) uint64 {
+func (m *module) Global(name string) uint64 {
 	if w, _ := m.m.Memory().ReadUint64Le(layout.StaticEndWord); !layout.FixedStatic(w) {
 		// A module compiled before the empty collections had fixed addresses.
 		if g := m.m.ExportedGlobal(name); g != nil {
