@@ -29,21 +29,37 @@ type module struct {
 	m   api.Module
 	// fns are the exported functions called so far: wazero makes a new function, with
 	// a call stack of its own (10 KB), each time one is looked up.
-	fns map[string]api.Function
+	fns map[string]*guestFn
+}
+
+// guestFn is an exported function, and whether a call of it is under way (a call
+// that reached the writer again through an import must not reuse its stack).
+type guestFn struct {
+	fn   api.Function
+	busy bool
 }
 
 func (m *module) Write(addr uint32, b []byte) bool { return m.m.Memory().Write(addr, b) }
 
 func (m *module) Call(name string, args ...uint64) (uint64, error) {
-	fn := m.fns[name]
-	if fn == nil {
-		if fn = m.m.ExportedFunction(name); fn == nil {
+	g := m.fns[name]
+	if g == nil {
+		fn := m.m.ExportedFunction(name)
+		if fn == nil {
 			return 0, fmt.Errorf("heap: the guest does not export %s", name)
 		}
 		if m.fns == nil {
-			m.fns = map[string]api.Function{}
+			m.fns = map[string]*guestFn{}
 		}
-		m.fns[name] = fn
+		g = &guestFn{fn: fn}
+		m.fns[name] = g
+	}
+	fn := g.fn
+	if g.busy {
+		fn = m.m.ExportedFunction(name)
+	} else {
+		g.busy = true
+		defer func() { g.busy = false }()
 	}
 	out, err := fn.Call(m.ctx, args...)
 	if err != nil {

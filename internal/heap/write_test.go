@@ -12,6 +12,7 @@ import (
 	"github.com/rtfsvm/rtfsvm/internal/guest"
 	"github.com/rtfsvm/rtfsvm/internal/heap"
 	"github.com/rtfsvm/rtfsvm/internal/layout"
+	"github.com/rtfsvm/rtfsvm/internal/wasm"
 	"github.com/rtfsvm/rtfsvm/value"
 )
 
@@ -110,5 +111,50 @@ func TestWriteMissingExport(t *testing.T) {
 	}
 	if _, err := w.Write(value.NewVector([]value.Value{value.Int(1)})); err == nil || !strings.Contains(err.Error(), "vector_conj") {
 		t.Fatalf("writing a vector without vector_conj: %v", err)
+	}
+}
+
+// A guest function that reaches the host, which calls the same function again, gets a
+// call of its own: the writer's kept function is not entered twice.
+func TestModuleCallReentered(t *testing.T) {
+	m := &wasm.Module{MinPages: 1}
+	hType := m.Type(wasm.FuncType{Params: []wasm.ValType{wasm.I64}, Results: []wasm.ValType{wasm.I64}})
+	m.Imports = append(m.Imports, wasm.Import{Module: "env", Name: "h", Type: hType})
+	h := &wasm.Func{Name: "env.h", Index: 0}
+	// f(x) = x == 0 ? 0 : h(x-1) + 1, where the host's h is f again.
+	f := m.NewFunc("f", []wasm.ValType{wasm.I64}, []wasm.ValType{wasm.I64})
+	x := f.Param(0)
+	f.Result(wasm.IfX([]wasm.ValType{wasm.I64}, wasm.Eqz64(x.Get()),
+		func(f *wasm.Func) { f.Emit(wasm.C64(0)) },
+		func(f *wasm.Func) { f.Emit(wasm.Add64(wasm.Call(h, wasm.Sub64(x.Get(), wasm.C64(1))), wasm.C64(1))) }))
+	m.Exports = append(m.Exports, wasm.Export{Name: "f", Kind: wasm.ExportFunc, Index: f.Index})
+	bin, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	var in heap.Instance
+	_, err = r.NewHostModuleBuilder("env").NewFunctionBuilder().
+		WithFunc(func(ctx context.Context, x uint64) uint64 {
+			v, err := in.Call("f", x)
+			if err != nil {
+				t.Error(err)
+			}
+			return v
+		}).Export("h").Instantiate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := r.Instantiate(ctx, bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in = heap.Module(ctx, mod)
+	for _, n := range []uint64{0, 1, 5, 40} {
+		if v, err := in.Call("f", n); err != nil || v != n {
+			t.Fatalf("f(%d) = %d, %v", n, v, err)
+		}
 	}
 }
