@@ -10,3 +10,13 @@ func NewHeldEngine(ctx context.Context, cfg Config) (e *Engine, release func(), 
 	e, err = NewEngine(ctx, cfg)
 	return e, func() { close(hold) }, err
 }
+
+// SetMaxModules sets the engines' bound on kept modules, and returns the old one.
+func SetMaxModules(n int) int { old := maxModules; maxModules = n; return old }
+
+// Kept is how many modules the engine keeps by hash.
+func (e *Engine) Kept() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.modules)
+}

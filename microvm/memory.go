@@ -31,6 +31,8 @@ func (m *sliceMemory) Free() { m.buf = nil }
 
 func (m *sliceMemory) size() uint64 { return m.limit }
 
+func (m *sliceMemory) release() { m.buf = nil }
+
 // recycle does nothing: a slice is cheap to drop.
 func (m *sliceMemory) recycle(*memoryPool, uint32, uint32) {}
 
@@ -39,14 +41,16 @@ func (m *sliceMemory) recycle(*memoryPool, uint32, uint32) {}
 // instantiation, the heap was cleared up to where the last VM allocated, and stack frames
 // are cleared by every function on entry.
 type memoryPool struct {
-	mu   sync.Mutex
-	free []recyclable
+	mu     sync.Mutex
+	free   []recyclable
+	closed bool
 }
 
 type recyclable interface {
 	experimental.LinearMemory
 	size() uint64
 	recycle(pool *memoryPool, from, to uint32)
+	release() // unmaps a memory that is pooled, not in use
 }
 
 const maxPooled = 64
@@ -54,11 +58,21 @@ const maxPooled = 64
 func (p *memoryPool) put(m recyclable) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.free) >= maxPooled {
+	if len(p.free) >= maxPooled || p.closed {
 		return false
 	}
 	p.free = append(p.free, m)
 	return true
+}
+
+// drain unmaps the pooled memories and keeps no more: the module is gone.
+func (p *memoryPool) drain() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, m := range p.free {
+		m.release()
+	}
+	p.free, p.closed = nil, true
 }
 
 // get returns a pooled memory of exactly size bytes of reservation, or nil.

@@ -55,6 +55,14 @@ func (m *reservedMemory) Free() {
 
 func (m *reservedMemory) size() uint64 { return uint64(len(m.buf)) }
 
+// release unmaps a pooled memory.
+func (m *reservedMemory) release() {
+	if m.buf != nil {
+		syscall.Munmap(m.buf)
+		m.buf = nil
+	}
+}
+
 // recycle marks the memory for reuse by pool once the heap range [from, to) is cleared.
 func (m *reservedMemory) recycle(pool *memoryPool, from, to uint32) {
 	if from <= to && uint64(to) <= m.size() {

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -70,6 +71,7 @@ type Engine struct {
 	interp  wazero.Runtime // tier 0: wazero's interpreter; nil unless tiered
 	mu      sync.Mutex
 	modules map[[32]byte]*Module
+	order   [][32]byte // the keys of modules, oldest first
 	bg      background
 }
 
@@ -119,25 +121,52 @@ func (e *Engine) Close(ctx context.Context) error {
 // Module is a compiled plan, ready to spawn VMs.
 type Module struct {
 	plan *compile.Program
-	// tier0 is the module compiled for the interpreter: nil when tier 1 was compiled at
-	// once, and released when tier 1 is ready (the interpreter's code takes some 300 KB
-	// of Go heap a module; VMs spawned on it keep what they use). tier0Mu keeps it from
-	// being released while a VM is instantiated from it.
-	tier0Mu sync.RWMutex
-	tier0   wazero.CompiledModule
-	engine  *Engine
+	*code
+	engine *Engine
 	// done is closed when tier 1 is settled: tier1 is set, or tier1Err says why not.
 	// state is where tier 1 stands (tier1Idle, ...), under engine.bg.mu.
 	done     chan struct{}
 	state    int
-	tier1    wazero.CompiledModule
 	tier1Err error
-	memories memoryPool // shared by both tiers: the linear memory is the same
 	// image is the static data as instantiation writes it (from the first VM): a
 	// snapshot keeps only how a VM's static data differs from it.
 	imageOnce sync.Once
 	image     []byte
 }
+
+// code is what a module holds outside the Go heap, or in wazero's keeping: its compiled
+// code and its pool of linear memories. It refers to nothing of the Module, so that it
+// can be released once the Module is unreachable (release).
+type code struct {
+	// tier0 is the module compiled for the interpreter: nil when tier 1 was compiled at
+	// once, and released when tier 1 is ready (the interpreter's code takes some 300 KB
+	// of Go heap a module; VMs spawned on it keep what they use). tier0Mu keeps it from
+	// being released while a VM is instantiated from it.
+	tier0Mu  sync.RWMutex
+	tier0    wazero.CompiledModule
+	tier1    wazero.CompiledModule // set under engine.bg.mu, with done
+	memories memoryPool            // shared by both tiers: the linear memory is the same
+}
+
+// release closes a module's compiled code and unmaps its pooled memories, once the
+// module is unreachable: its engine forgot it (maxModules) and no caller, VM or queue
+// holds it.
+func (c *code) release() {
+	ctx := context.Background()
+	if c.tier0 != nil {
+		c.tier0.Close(ctx)
+	}
+	if c.tier1 != nil {
+		c.tier1.Close(ctx)
+	}
+	c.memories.drain()
+}
+
+// maxModules bounds the modules an engine keeps by hash, for Compile and Load to find
+// again: past it, the oldest is forgotten, and released once nothing holds it. Without a
+// bound, a host that runs many distinct plans would keep the machine code and memories
+// of every one (a test of 20,000 random plans ran out of memory mappings).
+var maxModules = 512
 
 // Inputs lists the plan's free symbols, which the initial environment must bind.
 func (m *Module) Inputs() []compile.Input { return m.plan.Inputs }
@@ -203,24 +232,25 @@ func (e *Engine) add(ctx context.Context, plan *compile.Program) (*Module, error
 	if m, ok := e.modules[plan.Hash]; ok {
 		return m, nil
 	}
-	m := &Module{plan: plan, engine: e, done: make(chan struct{})}
+	m := &Module{plan: plan, code: &code{}, engine: e, done: make(chan struct{})}
+	runtime.AddCleanup(m, (*code).release, m.code)
+	defer e.remember(m)
 	tiered := e.interp != nil && (e.cfg.Tier0Only || !e.knownOptimized(plan.Hash))
 	if !tiered {
-		compiled, err := e.runtime.CompileModule(ctx, plan.Binary)
+		compiled, err := compileModule(ctx, e.runtime, plan.Binary)
 		if err != nil {
-			return nil, fmt.Errorf("microvm: the compiled plan does not validate: %w", err)
+			return nil, err
 		}
 		m.settle(compiled, nil)
-		e.modules[plan.Hash] = m
 		return m, nil
 	}
 	bin := plan.Binary
 	if plan.ForInterpreter != nil {
 		bin = plan.ForInterpreter
 	}
-	compiled, err := e.interp.CompileModule(ctx, bin)
+	compiled, err := compileModule(ctx, e.interp, bin)
 	if err != nil {
-		return nil, fmt.Errorf("microvm: the compiled plan does not validate: %w", err)
+		return nil, err
 	}
 	m.tier0 = compiled
 	if e.cfg.Tier0Only {
@@ -228,8 +258,37 @@ func (e *Engine) add(ctx context.Context, plan *compile.Program) (*Module, error
 	} else {
 		e.wantTier1(m)
 	}
-	e.modules[plan.Hash] = m
 	return m, nil
+}
+
+// remember keeps a newly compiled module by its hash, forgetting the oldest past
+// maxModules; the caller holds e.mu. (It is deferred by add, and so also runs for a
+// module that failed to compile: one the map does not hold is not kept.)
+func (e *Engine) remember(m *Module) {
+	if m.tier0 == nil && m.tier1 == nil {
+		return
+	}
+	e.modules[m.plan.Hash] = m
+	e.order = append(e.order, m.plan.Hash)
+	for len(e.modules) > maxModules {
+		delete(e.modules, e.order[0])
+		e.order = append(e.order[:0], e.order[1:]...)
+	}
+}
+
+// compileModule is r.CompileModule, with a panic of wazero's compiler (which it raises
+// when the system refuses it executable memory) as an error: it runs for a host that
+// must outlive any plan.
+func compileModule(ctx context.Context, r wazero.Runtime, bin []byte) (c wazero.CompiledModule, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c, err = nil, fmt.Errorf("microvm: wazero could not compile the plan: %v", p)
+		}
+	}()
+	if c, err = r.CompileModule(ctx, bin); err != nil {
+		return nil, fmt.Errorf("microvm: the compiled plan does not validate: %w", err)
+	}
+	return c, nil
 }
 
 // Limits bound one VM.

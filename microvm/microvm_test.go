@@ -217,3 +217,38 @@ func TestCapabilityIDs(t *testing.T) {
 		t.Fatalf("capabilities called: %d, %v ... %v", len(got), got[:3], got[len(got)-2:])
 	}
 }
+
+// An engine keeps at most maxModules modules by hash, forgetting the oldest; a module it
+// forgot still spawns VMs for whoever holds it, and compiling its plan again gives a
+// module that runs the same.
+func TestEngineForgetsOldModules(t *testing.T) {
+	defer microvm.SetMaxModules(microvm.SetMaxModules(3))
+	for _, cfg := range []microvm.Config{{}, {Tiered: true}} {
+		e, err := microvm.NewEngine(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := compile(t, e, "(+ 1 0)")
+		for i := 2; i <= 6; i++ {
+			compile(t, e, fmt.Sprintf("(+ 1 %d)", i))
+		}
+		if n := e.Kept(); n != 3 {
+			t.Fatalf("the engine keeps %d modules; want 3", n)
+		}
+		again := compile(t, e, "(+ 1 0)")
+		if again == first {
+			t.Fatal("the oldest module was not forgotten")
+		}
+		for _, m := range []*microvm.Module{first, again} {
+			vm, err := m.Spawn(context.Background(), e, microvm.SpawnOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, err := vm.Run(context.Background()); err != nil || v != value.Int(1) {
+				t.Fatalf("a forgotten module ran to %v, %v", v, err)
+			}
+			vm.Close(context.Background())
+		}
+		e.Close(context.Background())
+	}
+}

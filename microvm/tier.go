@@ -120,9 +120,9 @@ func (e *Engine) compileTier1(m *Module) (wazero.CompiledModule, error) {
 		}
 	}
 	// wazero's compiler does not look at the context: Close waits for it to finish.
-	compiled, err := e.runtime.CompileModule(context.Background(), m.plan.Binary)
+	compiled, err := compileModule(context.Background(), e.runtime, m.plan.Binary)
 	if err != nil {
-		return nil, fmt.Errorf("microvm: tier 1 could not compile the plan: %w", err)
+		return nil, fmt.Errorf("microvm: tier 1: %w", err)
 	}
 	return compiled, nil
 }
