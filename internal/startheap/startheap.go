@@ -64,7 +64,7 @@ func adjust(gen int64, goal uint64) {
 // bytes survived the last one, and whether to adjust it again after the next one: not
 // once GOGC=100 would put it there or beyond.
 func Percent(goal, live uint64) (percent int, more bool) {
-	live = max(live, 1<<20) // the heap is never empty: the goal is no more than 100x
+	live = max(live, 1<<20) // the heap is never empty, and GOGC stays bounded
 	if 2*live >= goal {
 		return 100, false
 	}
