@@ -234,7 +234,6 @@ func (e *Engine) add(ctx context.Context, plan *compile.Program) (*Module, error
 	}
 	m := &Module{plan: plan, code: &code{}, engine: e, done: make(chan struct{})}
 	runtime.AddCleanup(m, (*code).release, m.code)
-	defer e.remember(m)
 	tiered := e.interp != nil && (e.cfg.Tier0Only || !e.knownOptimized(plan.Hash))
 	if !tiered {
 		compiled, err := compileModule(ctx, e.runtime, plan.Binary)
@@ -242,6 +241,7 @@ func (e *Engine) add(ctx context.Context, plan *compile.Program) (*Module, error
 			return nil, err
 		}
 		m.settle(compiled, nil)
+		e.remember(m)
 		return m, nil
 	}
 	bin := plan.Binary
@@ -258,16 +258,13 @@ func (e *Engine) add(ctx context.Context, plan *compile.Program) (*Module, error
 	} else {
 		e.wantTier1(m)
 	}
+	e.remember(m)
 	return m, nil
 }
 
 // remember keeps a newly compiled module by its hash, forgetting the oldest past
-// maxModules; the caller holds e.mu. (It is deferred by add, and so also runs for a
-// module that failed to compile: one the map does not hold is not kept.)
+// maxModules; the caller holds e.mu.
 func (e *Engine) remember(m *Module) {
-	if m.tier0 == nil && m.tier1 == nil {
-		return
-	}
 	e.modules[m.plan.Hash] = m
 	e.order = append(e.order, m.plan.Hash)
 	for len(e.modules) > maxModules {
