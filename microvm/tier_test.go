@@ -193,8 +193,7 @@ func TestTieredEngineSwitchesToTier1(t *testing.T) {
 	}
 	spawnRun(true) // a memory that a tier-0 VM used
 	spawnRun(true)
-	// Load, not Compile: the same source does not always compile to the same bytes yet
-	// (internal/guest adds four globals in a Go map's order).
+	// The module's own bytes, loaded again (as rtfsvm run does with a compiled module).
 	if m2, err := e.Load(ctx, m.Binary()); err != nil || m2 != m || !m2.Optimized() {
 		t.Fatalf("loading the same module again does not give the optimized module (%v)", err)
 	}
