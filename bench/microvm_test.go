@@ -14,6 +14,17 @@ import (
 	"github.com/rtfsvm/rtfsvm/value"
 )
 
+// gcsSince counts the collections from its call to each call of what it returns.
+func gcsSince() func() int {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	start := m.NumGC
+	return func() int {
+		runtime.ReadMemStats(&m)
+		return int(m.NumGC - start)
+	}
+}
+
 func newEngine(b *testing.B, cfg microvm.Config) *microvm.Engine {
 	b.Helper()
 	e, err := microvm.NewEngine(context.Background(), cfg)
@@ -140,13 +151,8 @@ func BenchmarkCompile200(b *testing.B) {
 		return func(b *testing.B) {
 			// The collections per compile, those the benchmark forces left out: what
 			// separates cold from cold-command.
-			var before, after runtime.MemStats
-			forced := 0
-			runtime.ReadMemStats(&before)
-			defer func() {
-				runtime.ReadMemStats(&after)
-				b.ReportMetric(float64(int(after.NumGC-before.NumGC)-forced)/float64(b.N), "GCs/op")
-			}()
+			gcs, forced := gcsSince(), 0
+			defer func() { b.ReportMetric(float64(gcs()-forced)/float64(b.N), "GCs/op") }()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				e := newEngine(b, cfg)
