@@ -495,20 +495,35 @@ func Collect(each func(f func(Record) bool) error) ([]*Action, error) {
 
 // Memory is a Store in memory, for tests and for runs that keep no record.
 type Memory struct {
-	mu      sync.Mutex
-	records []*Record
+	mu sync.Mutex
+	// blocks hold the records in order, memoryBlock to a block: a commit never copies
+	// the records kept before it, as appending to one slice would each time it grows.
+	blocks []*[memoryBlock]*Record
+	n      int
 }
+
+const memoryBlock = 1024
+
+// at is the record at index i (its Seq is i+1).
+func (m *Memory) at(i int) *Record { return m.blocks[i/memoryBlock][i%memoryBlock] }
 
 func (m *Memory) Commit(batch []*Record, seal func(int64, [32]byte)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var lastSeq int64
 	var lastHash [32]byte
-	if n := len(m.records); n > 0 {
-		lastSeq, lastHash = m.records[n-1].Seq, m.records[n-1].Hash
+	if m.n > 0 {
+		last := m.at(m.n - 1)
+		lastSeq, lastHash = last.Seq, last.Hash
 	}
 	seal(lastSeq, lastHash)
-	m.records = append(m.records, batch...) // the chain hands its records over
+	for _, r := range batch { // the chain hands its records over
+		if m.n%memoryBlock == 0 {
+			m.blocks = append(m.blocks, new([memoryBlock]*Record))
+		}
+		m.blocks[m.n/memoryBlock][m.n%memoryBlock] = r
+		m.n++
+	}
 	return nil
 }
 
@@ -520,10 +535,13 @@ func (m *Memory) EachOfRun(run string, f func(Record) bool) error { return m.Eac
 // EachOfRunFrom is EachOfRun from the record numbered from: the records are numbered
 // in order, from 1.
 func (m *Memory) EachOfRunFrom(run string, from int64, f func(Record) bool) error {
+	// The records before n stay as they are: later commits only add after them, and a
+	// block, once made, is never replaced.
 	m.mu.Lock()
-	records := m.records[min(max(from, 1)-1, int64(len(m.records))):]
+	blocks, n := m.blocks, m.n
 	m.mu.Unlock()
-	for _, r := range records {
+	for i := int(min(max(from, 1)-1, int64(n))); i < n; i++ {
+		r := blocks[i/memoryBlock][i%memoryBlock]
 		if run != "" && r.Run != run {
 			continue
 		}
@@ -540,8 +558,8 @@ func (m *Memory) Durable() bool { return false }
 func (m *Memory) Tamper(seq int64) (*Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if seq < 1 || int(seq) > len(m.records) {
+	if seq < 1 || seq > int64(m.n) {
 		return nil, errors.New("no such action")
 	}
-	return m.records[seq-1], nil
+	return m.at(int(seq - 1)), nil
 }

@@ -237,12 +237,31 @@ func TestConcurrentSyncs(t *testing.T) {
 }
 
 // Runs in memory sync only when they end: the committer commits full batches
-// (fullBatch) meanwhile, and loses or reorders nothing doing so.
+// (fullBatch) meanwhile, and loses or reorders nothing doing so. A reader meanwhile
+// always finds a chain that verifies.
 func TestRunsInMemoryThatDoNotSync(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	store := &Memory{}
 	c := Open(store, priv)
 	const runs, each = 3, 5 * fullBatch
+	done := make(chan struct{})
+	var reader sync.WaitGroup
+	defer func() { close(done); reader.Wait() }()
+	reader.Add(1)
+	go func() {
+		defer reader.Done()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if _, err := Verify(store, pub); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	for r := 0; r < runs; r++ {
 		wg.Add(1)
