@@ -212,24 +212,7 @@ func TestConcurrentSyncs(t *testing.T) {
 	store := &countingStore{}
 	c := Open(store, priv)
 	const runs, each = 8, 50
-	var wg sync.WaitGroup
-	for r := 0; r < runs; r++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 1; i <= each; i++ {
-				if err := c.Append(&Action{RunID: fmt.Sprint("run-", r), Index: int64(i), Kind: CapabilityResult}); err != nil {
-					t.Error(err)
-					return
-				}
-				if err := c.Sync(); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	appendRuns(t, c, runs, each, true)
 	checkRuns(t, store, pub, runs, each)
 	if store.commits > runs*each {
 		t.Fatalf("%d commits for %d actions", store.commits, runs*each)
@@ -262,26 +245,41 @@ func TestRunsInMemoryThatDoNotSync(t *testing.T) {
 			}
 		}
 	}()
+	appendRuns(t, c, runs, each, false)
+	checkRuns(t, store, pub, runs, each)
+}
+
+// appendRuns has runs runs append each actions at once. A run that syncs every action
+// does not join the chain; one that syncs only at its end does, as an orchestrator's
+// runs do.
+func appendRuns(t *testing.T, c *Chain, runs, each int, syncEvery bool) {
+	t.Helper()
 	var wg sync.WaitGroup
 	for r := 0; r < runs; r++ {
 		wg.Add(1)
-		c.Join()
+		if !syncEvery {
+			c.Join()
+		}
 		go func() {
 			defer wg.Done()
-			defer c.Leave()
+			if !syncEvery {
+				defer c.Leave()
+			}
 			for i := 1; i <= each; i++ {
 				if err := c.Append(&Action{RunID: fmt.Sprint("run-", r), Index: int64(i), Kind: CapabilityResult}); err != nil {
 					t.Error(err)
 					return
 				}
-			}
-			if err := c.Sync(); err != nil {
-				t.Error(err)
+				if syncEvery || i == each {
+					if err := c.Sync(); err != nil {
+						t.Error(err)
+						return
+					}
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	checkRuns(t, store, pub, runs, each)
 }
 
 // checkRuns checks that the chain verifies and holds each run's actions in order.
