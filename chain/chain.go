@@ -498,14 +498,16 @@ type Memory struct {
 	mu sync.Mutex
 	// blocks hold the records in order, memoryBlock to a block: a commit never copies
 	// the records kept before it, as appending to one slice would each time it grows.
-	blocks []*[memoryBlock]*Record
+	blocks recordBlocks
 	n      int
 }
 
 const memoryBlock = 1024
 
+type recordBlocks []*[memoryBlock]*Record
+
 // at is the record at index i (its Seq is i+1).
-func (m *Memory) at(i int) *Record { return m.blocks[i/memoryBlock][i%memoryBlock] }
+func (b recordBlocks) at(i int) *Record { return b[i/memoryBlock][i%memoryBlock] }
 
 func (m *Memory) Commit(batch []*Record, seal func(int64, [32]byte)) error {
 	m.mu.Lock()
@@ -513,7 +515,7 @@ func (m *Memory) Commit(batch []*Record, seal func(int64, [32]byte)) error {
 	var lastSeq int64
 	var lastHash [32]byte
 	if m.n > 0 {
-		last := m.at(m.n - 1)
+		last := m.blocks.at(m.n - 1)
 		lastSeq, lastHash = last.Seq, last.Hash
 	}
 	seal(lastSeq, lastHash)
@@ -541,7 +543,7 @@ func (m *Memory) EachOfRunFrom(run string, from int64, f func(Record) bool) erro
 	blocks, n := m.blocks, m.n
 	m.mu.Unlock()
 	for i := int(min(max(from, 1)-1, int64(n))); i < n; i++ {
-		r := blocks[i/memoryBlock][i%memoryBlock]
+		r := blocks.at(i)
 		if run != "" && r.Run != run {
 			continue
 		}
@@ -561,5 +563,5 @@ func (m *Memory) Tamper(seq int64) (*Record, error) {
 	if seq < 1 || seq > int64(m.n) {
 		return nil, errors.New("no such action")
 	}
-	return m.at(int(seq - 1)), nil
+	return m.blocks.at(int(seq - 1)), nil
 }
