@@ -78,6 +78,18 @@ func TestTiersAgree(t *testing.T) {
 		{"(defn f [n] (+ 1 (f n))) (f 1)", microvm.Limits{}},
 		{"(defn f [n] (+ 1 (f n))) (f 1)", microvm.Limits{StackBytes: 640 << 10}},
 		{"(loop [x 1.5] (recur (+ x 1.0)))", microvm.Limits{Memory: 1 << 20}},
+		// What tier 0 calls a routine for (guest/tier0.go): the arithmetic and the
+		// comparisons off their fixnum paths, and the entry's argument count, with the
+		// sites of their errors.
+		{`(defn f [a b] (+ a b)) (defn g [a b] (- a b))
+		  [(f 1 2) (f 1.5 2) (f 4611686018427387903 1) (g -4611686018427387904 1) (- 5 3) (- 5.5 3) (+ 2 -7)
+		   (> 2 1.5) (<= 1 1) (>= "a" "b") (< 1 2) (map (fn [x] (- x 1)) [1 2.5])]`, microvm.Limits{}},
+		{"(defn f [a b] (+ a\n b)) (f 1 \"x\")", microvm.Limits{}},
+		{"(let [x :k] (- x\n 1))", microvm.Limits{}},
+		{"(< 1\n nil)", microvm.Limits{}},
+		{"(+ 9223372036854775807\n 1)", microvm.Limits{}},
+		{"(defn f [a] a)\n(f 1\n 2)", microvm.Limits{}},
+		{"(reduce (fn [a b] (+ a b))\n [1 2 :x])", microvm.Limits{}},
 	} {
 		opts := microvm.SpawnOptions{Limits: tt.limits}
 		t0, t1 := outcome(t, es[0], tt.src, opts, false), outcome(t, es[1], tt.src, opts, true)
@@ -108,6 +120,7 @@ func TestTiersBurnTheSameFuel(t *testing.T) {
 	for _, src := range []string{
 		"(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2))))) (fib 12)",
 		`(count (reduce (fn [s i] (str s (upper-case "ab") i)) "" (range 40)))`,
+		`(defn f [a b] (if (> a 2.5) (+ a b) (- b a))) (reduce + (map (fn [i] (f i (call :ccos.echo i))) (range 30)))`,
 	} {
 		var need [2]int64
 		for tier, e := range es {

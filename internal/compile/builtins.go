@@ -16,8 +16,8 @@ var builtins map[string]func(g *fnGen, e *ir.CallBuiltin)
 
 func init() {
 	builtins = map[string]func(g *fnGen, e *ir.CallBuiltin){
-		"+":  arith("num_add", 0, fixnumAdd),
-		"-":  arith("num_sub", 0, fixnumSub),
+		"+":  arith("num_add", 0, guest.FixnumAdd),
+		"-":  arith("num_sub", 0, guest.FixnumSub),
 		"*":  arith("num_mul", 1, nil),
 		"<":  compare("num_lt", I64LtS),
 		">":  compare("num_gt", I64GtS),
@@ -48,45 +48,28 @@ func init() {
 	}
 }
 
-// fixnumOp computes a, b (both fixnums, in locals) into r and leaves a condition that
-// is true when r is the tagged result (false: take the slow path).
-type fixnumOp func(f *Func, a, b, r Local) X
-
-// fixnumAdd: (2x+1) + 2y = 2(x+y)+1; it fails only when x+y leaves the fixnums.
-func fixnumAdd(f *Func, a, b, r Local) X {
-	f.Set(r, Add64(a.Get(), Sub64(b.Get(), C64(1))))
-	return GeS64(And64(Xor64(a.Get(), r.Get()), Xor64(Sub64(b.Get(), C64(1)), r.Get())), C64(0))
-}
-
-// fixnumSub: (2x+1) - 2y = 2(x-y)+1.
-func fixnumSub(f *Func, a, b, r Local) X {
-	f.Set(r, Sub64(a.Get(), Sub64(b.Get(), C64(1))))
-	return GeS64(And64(Xor64(a.Get(), Sub64(b.Get(), C64(1))), Xor64(a.Get(), r.Get())), C64(0))
-}
-
 // arithConst computes a + n (routine num_add) or a - n (num_sub) for a constant n that
 // is a fixnum. The fast path is shorter than arith2's: with n known, the sum of a fixnum
 // overflows exactly when it moves the wrong way.
 func (g *fnGen) arithConst(e ir.Expr, routine string, a X, n int64) {
 	f, rt := g.f, g.c.rt
+	b := guest.Fixnum(n)
 	if routine == "num_sub" {
 		n = -n
 	}
 	la, r := g.scratchLocal(), g.scratchLocal()
 	f.Set(la, a)
-	// (2x+1) + 2n = 2(x+n)+1
-	f.Set(r, Add64(la.Get(), C64(2*n)))
-	noOverflow := GeS64(r.Get(), la.Get())
-	if n < 0 {
-		noOverflow = LeS64(r.Get(), la.Get())
-	}
-	b := guest.Fixnum(n)
-	if routine == "num_sub" {
-		b = guest.Fixnum(-n)
-	}
-	f.Emit(IfX(i64, And32(guest.IsFixnum(la.Get()), noOverflow),
-		func(f *Func) { f.Emit(r.Get()) },
-		func(f *Func) { g.checked(e, Call(rt.Fn(routine), la.Get(), b)) }))
+	f.Tiered(func() {
+		// (2x+1) + 2n = 2(x+n)+1
+		f.Set(r, Add64(la.Get(), C64(2*n)))
+		noOverflow := GeS64(r.Get(), la.Get())
+		if n < 0 {
+			noOverflow = LeS64(r.Get(), la.Get())
+		}
+		f.Emit(IfX(i64, And32(guest.IsFixnum(la.Get()), noOverflow),
+			func(f *Func) { f.Emit(r.Get()) },
+			func(f *Func) { g.checked(e, Call(rt.Fn(routine), la.Get(), b)) }))
+	}, func() { g.checkedAt(e, routine+"_at", la.Get(), b) })
 	g.release(2)
 }
 
@@ -106,7 +89,7 @@ func constFixnum(e ir.Expr) (int64, bool) {
 
 // arith2 computes a op b: inline when both are fixnums and fast is given, else through
 // the routine (which handles bigints, floats, overflow and type errors).
-func (g *fnGen) arith2(e ir.Expr, routine string, a, b X, fast fixnumOp) {
+func (g *fnGen) arith2(e ir.Expr, routine string, a, b X, fast guest.FixnumOp) {
 	f, rt := g.f, g.c.rt
 	la, lb, r := g.scratchLocal(), g.scratchLocal(), g.scratchLocal()
 	f.Set(la, a)
@@ -115,18 +98,20 @@ func (g *fnGen) arith2(e ir.Expr, routine string, a, b X, fast fixnumOp) {
 	if fast == nil {
 		slow(f)
 	} else {
-		// The fixnum result is computed whatever the operands are (it is unused when
-		// they are not fixnums), so that one test chooses between it and the routine.
-		ok := fast(f, la, lb, r)
-		f.Emit(IfX(i64, And32(Wrap(And64(And64(la.Get(), lb.Get()), C64(1))), ok),
-			func(f *Func) { f.Emit(r.Get()) }, slow))
+		f.Tiered(func() {
+			// The fixnum result is computed whatever the operands are (it is unused
+			// when they are not fixnums), so that one test chooses between it and the
+			// routine.
+			ok := fast(f, la, lb, r)
+			f.Emit(IfX(i64, And32(guest.BothFixnums(la, lb), ok), func(f *Func) { f.Emit(r.Get()) }, slow))
+		}, func() { g.checkedAt(e, routine+"_at", la.Get(), lb.Get()) })
 	}
 	g.release(3)
 }
 
 // arith folds a variadic arithmetic function left to right; (op) is its identity and
 // (op x) applies it to the identity and x (so (- x) negates and a non-number fails).
-func arith(routine string, identity int64, fast fixnumOp) func(g *fnGen, e *ir.CallBuiltin) {
+func arith(routine string, identity int64, fast guest.FixnumOp) func(g *fnGen, e *ir.CallBuiltin) {
 	return func(g *fnGen, e *ir.CallBuiltin) {
 		saved := g.top
 		xs := g.operands(e.Args)
@@ -202,12 +187,17 @@ func (g *fnGen) compareCond(e *ir.CallBuiltin, routine string, fixnumOp byte) X 
 		la, lb := g.scratchLocal(), g.scratchLocal()
 		f.Set(la, xs[0])
 		f.Set(lb, xs[1])
-		f.Emit(IfX([]ValType{I32}, Wrap(And64(And64(la.Get(), lb.Get()), C64(1))),
-			func(f *Func) { f.Emit(Op(fixnumOp, la.Get(), lb.Get())) },
-			func(f *Func) {
-				g.checked(e, Call(rt.Fn(routine), la.Get(), lb.Get()))
-				f.Emit(Eq64(Stack, guest.Const(layout.True)))
-			}))
+		f.Tiered(func() {
+			f.Emit(IfX([]ValType{I32}, guest.BothFixnums(la, lb),
+				func(f *Func) { f.Emit(Op(fixnumOp, la.Get(), lb.Get())) },
+				func(f *Func) {
+					g.checked(e, Call(rt.Fn(routine), la.Get(), lb.Get()))
+					f.Emit(Eq64(Stack, guest.Const(layout.True)))
+				}))
+		}, func() {
+			g.checkedAt(e, routine+"_at", la.Get(), lb.Get())
+			f.Emit(Eq64(Stack, guest.Const(layout.True)))
+		})
 		g.release(2)
 		g.top = saved
 	}
@@ -237,7 +227,7 @@ func equal(g *fnGen, e *ir.CallBuiltin) {
 	la, lb := g.scratchLocal(), g.scratchLocal()
 	f.Set(la, xs[0])
 	f.Set(lb, xs[1])
-	f.Emit(guest.Bool(IfX([]ValType{I32}, Wrap(And64(And64(la.Get(), lb.Get()), C64(1))),
+	f.Emit(guest.Bool(IfX([]ValType{I32}, guest.BothFixnums(la, lb),
 		func(f *Func) { f.Emit(Eq64(la.Get(), lb.Get())) },
 		func(f *Func) { f.Emit(Call(rt.Fn("equal"), la.Get(), lb.Get())) })))
 	g.release(2)

@@ -120,7 +120,7 @@ func Compile(prog *ir.Program, opts Options) (mod *Program, err error) {
 	if mod.Binary, err = c.rt.M.Encode(); err != nil {
 		return nil, err
 	}
-	if mod.ForInterpreter, err = c.rt.M.EncodeUnanchored(); err != nil {
+	if mod.ForInterpreter, err = c.rt.M.EncodeForInterpreter(); err != nil {
 		return nil, err
 	}
 	mod.Hash = sha256.Sum256(mod.Binary)

@@ -158,17 +158,27 @@ func (g *fnGen) entry() {
 	nparams := len(g.ir.Params)
 	// The arguments are the roots of this frame at a collection on entry.
 	argsEnd := Add32(g.fp.Get(), Shl32(g.argc.Get(), C32(3)))
+	// One test on entry for both the stack and the fuel, each rarely failing.
+	check := rt.EntryCheck
 	if g.c.opts.Unmetered {
-		rt.StackCheck(f, g.slotAddr(frame), argsEnd, g.clo)
-	} else {
-		// One test on entry for both the stack and the fuel, each rarely failing.
-		rt.EntryCheck(f, g.slotAddr(frame), argsEnd, g.clo)
+		check = rt.StackCheck
 	}
 	arityError := func() { f.Return(rt.Raise(guest.ErrArity, guest.Tag(ExtendU(g.argc.Get())))) }
 	if g.ir.Rest == ir.NoRest {
-		f.If(Ne32(g.argc.Get(), C32(int32(nparams))), arityError, nil)
-		g.zero(nparams, frame)
+		enter := "enter"
+		if g.c.opts.Unmetered {
+			enter = "enter_unmetered"
+		}
+		f.Tiered(func() {
+			check(f, g.slotAddr(frame), argsEnd, g.clo)
+			f.If(Ne32(g.argc.Get(), C32(int32(nparams))), arityError, nil)
+			g.zero(nparams, frame)
+		}, func() {
+			f.Set(g.clo, Call(rt.Fn(enter), g.fp.Get(), g.argc.Get(), g.clo.Get(), C32(int32(nparams)), C32(int32(frame))))
+			f.If(Eq64(g.clo.Get(), guest.Const(layout.Err)), func() { f.Return(guest.Const(layout.Err)) }, nil)
+		})
 	} else {
+		check(f, g.slotAddr(frame), argsEnd, g.clo)
 		// The rest arguments become a list (nil when there are none), built before the
 		// slots they occupy are cleared.
 		f.If(LtU32(g.argc.Get(), C32(int32(nparams))), arityError, nil)
@@ -259,16 +269,43 @@ func (g *fnGen) x(e ir.Expr) X { return func(*Func) { g.expr(e) } }
 // plan's call, which it restores before each of its calls (a function the library
 // called back may have noted sites of its own).
 func (g *fnGen) noteSite(at ir.Expr) {
-	if pos := g.c.position(at); pos != 0 {
-		g.f.SetGlobal(g.c.rt.Site, C32(pos))
-	} else if g.library {
-		g.f.SetGlobal(g.c.rt.Site, g.callerSite.Get())
+	if site := g.siteOf(at); site != nil {
+		g.f.SetGlobal(g.c.rt.Site, site)
 	}
 }
 
 // noteError records the site of the error now in flight, unless a deeper function did.
 func (g *fnGen) noteError() {
 	g.f.Exec(Call(g.c.rt.Fn("note_error")))
+}
+
+// siteOf is the site noteSite notes for at, or nil when it notes none.
+func (g *fnGen) siteOf(at ir.Expr) X {
+	if pos := g.c.position(at); pos != 0 {
+		return C32(pos)
+	} else if g.library {
+		return g.callerSite.Get()
+	}
+	return nil
+}
+
+// checkedAt calls a routine of the interpreted side of tiered code (guest/tier0.go)
+// with args and the site that the compiled side notes before its own call, which the
+// routine notes when it makes that call; it leaves the value or sends Err to the
+// handler, as checked does.
+func (g *fnGen) checkedAt(at ir.Expr, routine string, args ...X) {
+	site := g.siteOf(at)
+	if site == nil {
+		site = g.c.rt.Site.Get()
+	}
+	g.f.Emit(Call(g.c.rt.Fn(routine), append(args, site)...))
+	g.test()
+}
+
+// chargeFuel charges n units of fuel.
+func (g *fnGen) chargeFuel(n int64) {
+	f, rt := g.f, g.c.rt
+	f.Tiered(func() { rt.ChargeFuel(f, C64(n)) }, func() { f.Exec(Call(rt.Fn("charge_fuel"), C64(n))) })
 }
 
 // checked evaluates x, a call that may yield Err, and leaves its value, or sends the
@@ -624,7 +661,7 @@ func (g *fnGen) recur(e *ir.Recur) {
 }
 
 func (g *fnGen) hostCall(e *ir.HostCall) {
-	f, rt := g.f, g.c.rt
+	rt := g.c.rt
 	saved := g.top
 	parts := append([]ir.Expr{e.Capability}, e.Args...)
 	out := g.layArgs(parts)
@@ -632,7 +669,7 @@ func (g *fnGen) hostCall(e *ir.HostCall) {
 	if e.Options != nil {
 		opts = g.slot(g.push(e.Options))
 	}
-	g.unlessPast(g.sites, func() { rt.ChargeFuel(f, C64(1)) })
+	g.unlessPast(g.sites, func() { g.chargeFuel(1) })
 	g.site(e, Call(rt.HostCall, g.slotAddr(out), C32(int32(len(parts))), opts))
 	g.top = saved
 }
@@ -837,7 +874,7 @@ func (g *fnGen) parallel(e *ir.Parallel) {
 			g.top = inner
 		})
 	}
-	g.unlessPast(g.sites, func() { rt.ChargeFuel(f, C64(int64(len(e.Calls)))) })
+	g.unlessPast(g.sites, func() { g.chargeFuel(int64(len(e.Calls))) })
 	g.site(e, Call(rt.HostBatch, g.slotAddr(calls), C32(int32(len(e.Calls)))))
 	g.top = saved
 }

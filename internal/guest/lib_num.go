@@ -88,25 +88,15 @@ func init() {
 	}
 
 	// lib_num_add2(a, b) and lib_num_sub2(a, b) are num_add and num_sub with the fixnum
-	// case inline, as the compiler has it: (2x+1) ± 2y = 2(x±y)+1.
+	// case first, as the compiler has it.
 	define("lib_num_add2", i64x2, i64, func(rt *Runtime, f *Func) {
 		a, b := f.Param(0), f.Param(1)
-		r, b1 := f.NewLocal(I64), f.NewLocal(I64)
-		f.If(Wrap(And64(And64(a.Get(), b.Get()), C64(1))), func() {
-			f.Set(b1, Sub64(b.Get(), C64(1)))
-			f.Set(r, Add64(a.Get(), b1.Get()))
-			f.If(GeS64(And64(Xor64(a.Get(), r.Get()), Xor64(b1.Get(), r.Get())), C64(0)), func() { f.Return(r.Get()) }, nil)
-		}, nil)
+		fixnumFirst(f, a, b, FixnumAdd)
 		f.Result(Call(rt.Fn("num_add"), a.Get(), b.Get()))
 	})
 	define("lib_num_sub2", i64x2, i64, func(rt *Runtime, f *Func) {
 		a, b := f.Param(0), f.Param(1)
-		r, b1 := f.NewLocal(I64), f.NewLocal(I64)
-		f.If(Wrap(And64(And64(a.Get(), b.Get()), C64(1))), func() {
-			f.Set(b1, Sub64(b.Get(), C64(1)))
-			f.Set(r, Sub64(a.Get(), b1.Get()))
-			f.If(GeS64(And64(Xor64(a.Get(), b1.Get()), Xor64(a.Get(), r.Get())), C64(0)), func() { f.Return(r.Get()) }, nil)
-		}, nil)
+		fixnumFirst(f, a, b, FixnumSub)
 		f.Result(Call(rt.Fn("num_sub"), a.Get(), b.Get()))
 	})
 	// lib_num_div2(a, b) is a / b: integers give an integer when the division is exact,

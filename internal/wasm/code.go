@@ -3,6 +3,7 @@ package wasm
 import (
 	"bytes"
 	"math"
+	"slices"
 )
 
 // Func is a function of the module; its body is written through the builder methods.
@@ -16,9 +17,10 @@ type Func struct {
 	depth     int // open blocks, for relative branch depths
 	module    *Module
 	anchors   []Local // re-assigned to themselves where paths meet (see Anchor)
-	// anchored are the spans of the body that hold anchors' code, which an encoding
-	// for an interpreter leaves out (Module.EncodeUnanchored).
-	anchored []span
+	// skip holds, for each encoding, the spans of the body it leaves out: for the
+	// interpreter, the anchors' code and the compiled side of Tiered code; for the
+	// compiler, the interpreted side. A span may lie inside another.
+	skip [2][]span
 
 	// What the builder knows of the control flow, to anchor only where paths meet: the
 	// open blocks, and whether the code being written is unreachable (after a br, a
@@ -55,11 +57,71 @@ type openBlock struct {
 // after every if. Assigning it to itself there keeps one name for the whole function:
 // the first access to the frame's last slot then covers every frame access.
 //
-// An interpreter gains nothing from them: Module.EncodeUnanchored leaves them out.
+// An interpreter gains nothing from them: Module.EncodeForInterpreter leaves them out.
 func (f *Func) Anchor(l Local) { f.anchors = append(f.anchors, l) }
 
 // span is a part of a body, [start, end).
 type span struct{ start, end int }
+
+// The encodings of a module: for wazero's optimizing compiler (Module.Encode) and for
+// its interpreter (Module.EncodeForInterpreter).
+type encoding int
+
+const (
+	forCompiler encoding = iota
+	forInterpreter
+)
+
+// Tiered writes code whose two sides differ between the encodings: compiled for the
+// compiler, interpreted for the interpreter. Both sides must leave the same values and
+// have the same effects in the same order, for a VM to behave the same on either tier.
+//
+// Every instruction costs the interpreter time to compile and to run, where the
+// compiler turns an inline fast path into a few machine instructions: the interpreted
+// side calls a routine for what the compiled side writes out. Both sides may branch to
+// enclosing labels; they must not leave a block open. Operands that either side would
+// evaluate belong before the call, in locals: code that both sides write is written
+// twice, and its effects on the builder (such as resume sites) would count twice.
+func (f *Func) Tiered(compiled, interpreted func()) {
+	if f.rec != nil {
+		panic("wasm: tiered code in a template")
+	}
+	if f.anchorsDue {
+		// Owed by code both sides follow.
+		f.anchorsDue = false
+		f.writeAnchors()
+	}
+	open, dead := len(f.blocks), f.dead
+	branches := make([]int, open)
+	for i, b := range f.blocks {
+		branches[i] = b.branches
+	}
+	start := f.body.Len()
+	f.setEnd = 0
+	compiled()
+	mid := f.body.Len()
+	if len(f.blocks) != open {
+		panic("wasm: the compiled side of tiered code leaves a block open")
+	}
+	// The compiled side decides what the compiler's encoding does after: its anchors
+	// and what it knows of the control flow. The interpreter's encoding has no anchors.
+	deadAfter, dueAfter := f.dead, f.anchorsDue
+	branchesAfter := make([]int, open)
+	for i, b := range f.blocks {
+		branchesAfter[i], f.blocks[i].branches = b.branches, branches[i]
+	}
+	f.dead, f.anchorsDue, f.setEnd = dead, false, 0
+	interpreted()
+	if len(f.blocks) != open {
+		panic("wasm: the interpreted side of tiered code leaves a block open")
+	}
+	for i := range f.blocks {
+		f.blocks[i].branches = branchesAfter[i]
+	}
+	f.dead, f.anchorsDue, f.setEnd = deadAfter, dueAfter, 0
+	f.skip[forInterpreter] = append(f.skip[forInterpreter], span{start, mid})
+	f.skip[forCompiler] = append(f.skip[forCompiler], span{mid, f.body.Len()})
+}
 
 // writeAnchors writes the anchors' code, and notes where it lies. What follows cannot
 // turn its last local.set into a local.tee (opU32): the code must be removable.
@@ -69,27 +131,35 @@ func (f *Func) writeAnchors() {
 		f.opU32(opLocalGet, l.Index)
 		f.opU32(opLocalSet, l.Index)
 	}
-	f.anchored = append(f.anchored, span{start, f.body.Len()})
+	f.skip[forInterpreter] = append(f.skip[forInterpreter], span{start, f.body.Len()})
 	f.setEnd = 0
 }
 
-// unanchoredLen is the length of the body without the anchors' code.
-func (f *Func) unanchoredLen() int {
-	n := f.body.Len()
-	for _, s := range f.anchored {
-		n -= s.end - s.start
+// kept calls keep for each part of the body that encoding e keeps, in order.
+func (f *Func) kept(e encoding, keep func(part []byte)) {
+	skip := f.skip[e]
+	if !slices.IsSortedFunc(skip, bySpanStart) {
+		slices.SortFunc(skip, bySpanStart)
 	}
-	return n
-}
-
-// writeUnanchored writes the body without the anchors' code.
-func (f *Func) writeUnanchored(out *bytes.Buffer) {
 	body, at := f.body.Bytes(), 0
-	for _, s := range f.anchored {
-		out.Write(body[at:s.start])
+	for _, s := range skip {
+		if s.start < at { // inside a span already left out
+			at = max(at, s.end)
+			continue
+		}
+		keep(body[at:s.start])
 		at = s.end
 	}
-	out.Write(body[at:])
+	keep(body[at:])
+}
+
+func bySpanStart(a, b span) int { return a.start - b.start }
+
+// encodedLen is the length of the body in encoding e.
+func (f *Func) encodedLen(e encoding) int {
+	n := 0
+	f.kept(e, func(part []byte) { n += len(part) })
+	return n
 }
 
 // end closes a block, loop or if. Its anchors are due when paths meet after it: when
@@ -393,17 +463,19 @@ func (f *Func) Prepend(emit func()) {
 	if f.rec != nil {
 		before = len(f.rec.relocs)
 	}
-	anchored := f.anchored
-	f.anchored = nil
+	skip := f.skip
+	f.skip = [2][]span{}
 	emit()
 	if f.anchorsDue {
 		// Paths meet before the code written earlier.
 		f.anchorsDue = false
 		f.writeAnchors()
 	}
-	// The earlier code's anchors move by the prologue's length, after its own.
-	for _, s := range anchored {
-		f.anchored = append(f.anchored, span{s.start + f.body.Len(), s.end + f.body.Len()})
+	// The earlier code's spans move by the prologue's length, after its own.
+	for e, spans := range skip {
+		for _, s := range spans {
+			f.skip[e] = append(f.skip[e], span{s.start + f.body.Len(), s.end + f.body.Len()})
+		}
 	}
 	if f.rec != nil {
 		// The earlier code's indices move by the prologue's length, after its own.

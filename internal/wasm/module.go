@@ -109,14 +109,15 @@ func (m *Module) Type(t FuncType) uint32 {
 }
 
 // Encode writes the binary module.
-func (m *Module) Encode() ([]byte, error) { return m.encode(false) }
+func (m *Module) Encode() ([]byte, error) { return m.encode(forCompiler) }
 
-// EncodeUnanchored writes the module without the code of its functions' anchors (see
-// Func.Anchor): the same module for an interpreter, with fewer instructions to validate,
-// compile and run.
-func (m *Module) EncodeUnanchored() ([]byte, error) { return m.encode(true) }
+// EncodeForInterpreter writes the module for an interpreter: without the code of its
+// functions' anchors (see Func.Anchor), and with the interpreted side of their tiered
+// code (Func.Tiered). It behaves as Encode's module does, with fewer instructions to
+// validate, compile and run.
+func (m *Module) EncodeForInterpreter() ([]byte, error) { return m.encode(forInterpreter) }
 
-func (m *Module) encode(unanchored bool) ([]byte, error) {
+func (m *Module) encode(enc encoding) ([]byte, error) {
 	var out bytes.Buffer
 	out.Write([]byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00})
 	section := func(id byte, body []byte) {
@@ -249,13 +250,8 @@ func (m *Module) encode(unanchored bool) ([]byte, error) {
 	// buffer of its own to be copied from.
 	var locals bytes.Buffer
 	localsEnd := make([]int, len(m.Funcs))
+	bodyLen := make([]int, len(m.Funcs))
 	size := uleb128Len(uint32(len(m.Funcs)))
-	bodyLen := func(f *Func) int {
-		if unanchored {
-			return f.unanchoredLen()
-		}
-		return f.body.Len()
-	}
 	for i, f := range m.Funcs {
 		if f.depth != 0 {
 			return nil, fmt.Errorf("wasm: function %s: %d blocks left open", f.Name, f.depth)
@@ -263,7 +259,8 @@ func (m *Module) encode(unanchored bool) ([]byte, error) {
 		start := locals.Len()
 		f.encodeLocals(&locals)
 		localsEnd[i] = locals.Len()
-		n := uint32(locals.Len() - start + bodyLen(f) + 1)
+		bodyLen[i] = f.encodedLen(enc)
+		n := uint32(locals.Len() - start + bodyLen[i] + 1)
 		size += uleb128Len(n) + int(n)
 	}
 	out.Grow(size + 16 + m.dataSize())
@@ -274,13 +271,9 @@ func (m *Module) encode(unanchored bool) ([]byte, error) {
 	for i, f := range m.Funcs {
 		loc := locals.Bytes()[at:localsEnd[i]]
 		at = localsEnd[i]
-		writeU32(&out, uint32(len(loc)+bodyLen(f)+1))
+		writeU32(&out, uint32(len(loc)+bodyLen[i]+1))
 		out.Write(loc)
-		if unanchored {
-			f.writeUnanchored(&out)
-		} else {
-			out.Write(f.body.Bytes())
-		}
+		f.kept(enc, func(part []byte) { out.Write(part) })
 		out.WriteByte(opEnd)
 	}
 	if len(m.Datas) > 0 {

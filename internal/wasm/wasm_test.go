@@ -3,6 +3,7 @@ package wasm
 import (
 	"bytes"
 	"context"
+	"maps"
 	"testing"
 
 	"github.com/tetratelabs/wazero"
@@ -103,7 +104,7 @@ func TestAnchorsWherePathsMeet(t *testing.T) {
 
 // The encoding for an interpreter leaves out exactly the anchors' code, including
 // anchors written by a prologue prepended afterwards, and computes the same.
-func TestEncodeUnanchored(t *testing.T) {
+func TestEncodeForInterpreter(t *testing.T) {
 	m := &Module{}
 	f := m.NewFunc("f", []ValType{I32}, []ValType{I32})
 	p, q := f.Param(0), f.NewLocal(I32)
@@ -121,7 +122,7 @@ func TestEncodeUnanchored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bare, err := m.EncodeUnanchored()
+	bare, err := m.EncodeForInterpreter()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,5 +147,81 @@ func TestEncodeUnanchored(t *testing.T) {
 			}
 		}
 		r.Close(ctx)
+	}
+}
+
+// Tiered code: each encoding holds one side of it, in the body and in a prologue
+// prepended afterwards; anchors inside the compiled side and after it stay in the
+// compiler's encoding only; a branch out of either side reaches its label; both
+// encodings compute the same.
+func TestTiered(t *testing.T) {
+	m := &Module{}
+	triple := m.NewFunc("triple", []ValType{I32}, []ValType{I32})
+	triple.Result(Mul32(triple.Param(0).Get(), C32(3)))
+	f := m.NewFunc("f", []ValType{I32}, []ValType{I32})
+	p, q := f.Param(0), f.NewLocal(I32)
+	f.Anchor(q)
+	f.Block(func(out Label) {
+		f.If(p.Get(), func() { f.Set(p, Add32(p.Get(), C32(1))) }, nil) // anchors due
+		f.Tiered(func() {
+			f.BrIf(out, Eq32(p.Get(), C32(8))) // 7 leaves early
+			f.If(GtU32(p.Get(), C32(100)), func() { f.Set(p, C32(100)) }, nil)
+			f.Set(p, Add32(p.Get(), Add32(p.Get(), p.Get())))
+		}, func() {
+			f.BrIf(out, Eq32(p.Get(), C32(8)))
+			f.Set(p, Call(triple, Select(C32(100), p.Get(), GtU32(p.Get(), C32(100)))))
+		})
+		f.Set(p, Add32(p.Get(), q.Get()))
+	})
+	f.Result(p.Get())
+	f.Prepend(func() {
+		f.Tiered(func() { f.Set(q, Add32(C32(1), C32(2))) }, func() { f.Set(q, Call(triple, C32(1))) })
+	})
+	m.Exports = append(m.Exports, Export{"f", ExportFunc, f.Index})
+	compiled, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	interpreted, err := m.EncodeForInterpreter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := []byte{opCall, byte(triple.Index)}
+	anchor := []byte{opLocalGet, 1, opLocalSet, 1}
+	if n := bytes.Count(compiled, call); n != 0 {
+		t.Errorf("%d calls of the interpreted side in the compiler's encoding", n)
+	}
+	if n := bytes.Count(interpreted, call); n != 2 {
+		t.Errorf("%d calls of the interpreted side in the interpreter's; want 2", n)
+	}
+	if n := bytes.Count(compiled, anchor); n < 2 {
+		t.Errorf("%d anchors in the compiler's encoding; want 2 or more", n)
+	}
+	if n := bytes.Count(interpreted, anchor); n != 0 {
+		t.Errorf("%d anchors in the interpreter's encoding", n)
+	}
+	ctx := context.Background()
+	results := map[uint64]uint64{}
+	for i, bin := range [][]byte{compiled, interpreted} {
+		r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+		inst, err := r.Instantiate(ctx, bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, arg := range []uint64{0, 5, 7, 200} {
+			out, err := inst.ExportedFunction("f").Call(ctx, arg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				results[arg] = out[0]
+			} else if out[0] != results[arg] {
+				t.Errorf("f(%d) = %d for the interpreter, %d for the compiler", arg, out[0], results[arg])
+			}
+		}
+		r.Close(ctx)
+	}
+	if want := map[uint64]uint64{0: 0 + 3, 5: 18 + 3, 7: 8, 200: 300 + 3}; !maps.Equal(results, want) {
+		t.Errorf("f = %v; want %v", results, want)
 	}
 }
