@@ -92,7 +92,8 @@ func (f *Func) Tiered(compiled, interpreted func()) {
 		f.writeAnchors()
 	}
 	open, dead := len(f.blocks), f.dead
-	branches := make([]int, open)
+	var before, after [32]int // of the open blocks' branches, on the stack when few
+	branches := slices.Grow(before[:0], open)[:open]
 	for i, b := range f.blocks {
 		branches[i] = b.branches
 	}
@@ -106,7 +107,7 @@ func (f *Func) Tiered(compiled, interpreted func()) {
 	// The compiled side decides what the compiler's encoding does after: its anchors
 	// and what it knows of the control flow. The interpreter's encoding has no anchors.
 	deadAfter, dueAfter := f.dead, f.anchorsDue
-	branchesAfter := make([]int, open)
+	branchesAfter := slices.Grow(after[:0], open)[:open]
 	for i, b := range f.blocks {
 		branchesAfter[i], f.blocks[i].branches = b.branches, branches[i]
 	}

@@ -118,21 +118,41 @@ func (m *Module) Encode() ([]byte, error) { return m.encode(forCompiler) }
 func (m *Module) EncodeForInterpreter() ([]byte, error) { return m.encode(forInterpreter) }
 
 func (m *Module) encode(enc encoding) ([]byte, error) {
+	// The code section, the bulk of the module, is sized first, so that the module is
+	// written into one buffer of about its size: the functions' locals are encoded
+	// (into one buffer) and their bodies measured.
+	var locals bytes.Buffer
+	localsEnd := make([]int, len(m.Funcs))
+	bodyLen := make([]int, len(m.Funcs))
+	size := uleb128Len(uint32(len(m.Funcs)))
+	for i, f := range m.Funcs {
+		if f.depth != 0 {
+			return nil, fmt.Errorf("wasm: function %s: %d blocks left open", f.Name, f.depth)
+		}
+		start := locals.Len()
+		f.encodeLocals(&locals)
+		localsEnd[i] = locals.Len()
+		bodyLen[i] = f.encodedLen(enc)
+		n := uint32(locals.Len() - start + bodyLen[i] + 1)
+		size += uleb128Len(n) + int(n)
+	}
 	var out bytes.Buffer
+	out.Grow(len(m.CustomData) + size + m.dataSize() + 64*(len(m.Types)+len(m.Imports)+len(m.Exports)+len(m.Globals)) + 16*len(m.Funcs) + 1024)
 	out.Write([]byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00})
+	var b bytes.Buffer
 	section := func(id byte, body []byte) {
 		out.WriteByte(id)
 		writeU32(&out, uint32(len(body)))
 		out.Write(body)
 	}
 	if m.CustomName != "" {
-		var b bytes.Buffer
-		writeName(&b, m.CustomName)
-		b.Write(m.CustomData)
-		section(0, b.Bytes())
+		// Written in place: the section's size is known before its body.
+		out.WriteByte(0)
+		writeU32(&out, uint32(uleb128Len(uint32(len(m.CustomName)))+len(m.CustomName)+len(m.CustomData)))
+		writeName(&out, m.CustomName)
+		out.Write(m.CustomData)
 	}
 	// Type section.
-	var b bytes.Buffer
 	writeU32(&b, uint32(len(m.Types)))
 	for _, t := range m.Types {
 		b.WriteByte(0x60)
@@ -245,25 +265,7 @@ func (m *Module) encode(enc encoding) ([]byte, error) {
 		writeU32(&b, uint32(len(m.Datas)))
 		section(12, b.Bytes()) // data count, for bulk memory validation
 	}
-	// The code section, the bulk of the module, is written straight into out: its size
-	// is known once the functions' locals are encoded (into one buffer), so it needs no
-	// buffer of its own to be copied from.
-	var locals bytes.Buffer
-	localsEnd := make([]int, len(m.Funcs))
-	bodyLen := make([]int, len(m.Funcs))
-	size := uleb128Len(uint32(len(m.Funcs)))
-	for i, f := range m.Funcs {
-		if f.depth != 0 {
-			return nil, fmt.Errorf("wasm: function %s: %d blocks left open", f.Name, f.depth)
-		}
-		start := locals.Len()
-		f.encodeLocals(&locals)
-		localsEnd[i] = locals.Len()
-		bodyLen[i] = f.encodedLen(enc)
-		n := uint32(locals.Len() - start + bodyLen[i] + 1)
-		size += uleb128Len(n) + int(n)
-	}
-	out.Grow(size + 16 + m.dataSize())
+	// The code section is written straight into out: its size is known.
 	out.WriteByte(10)
 	writeU32(&out, uint32(size))
 	writeU32(&out, uint32(len(m.Funcs)))
