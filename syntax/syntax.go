@@ -5,6 +5,8 @@ package syntax
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/rtfsvm/rtfsvm/value"
 )
@@ -15,7 +17,18 @@ type Pos struct {
 	Line, Col int
 }
 
-func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
+func (p Pos) String() string {
+	// Not fmt: a compile formats the position of every error site.
+	var s strings.Builder
+	var num [20]byte
+	s.Grow(len(p.File) + 12)
+	s.WriteString(p.File)
+	s.WriteByte(':')
+	s.Write(strconv.AppendInt(num[:0], int64(p.Line), 10))
+	s.WriteByte(':')
+	s.Write(strconv.AppendInt(num[:0], int64(p.Col), 10))
+	return s.String()
+}
 
 // Node is a form.
 type Node interface {

@@ -158,7 +158,11 @@ func (g *fnGen) isSite(e *ir.Call) bool {
 
 // siteCount is the number of sites in e, as emission numbers them.
 func (g *fnGen) siteCount(e ir.Expr) int {
-	if !g.resumable || e == nil {
+	switch e.(type) {
+	case nil, *ir.Const, *ir.Local, *ir.Free, *ir.GlobalRef:
+		return 0 // leaves, not kept in counts
+	}
+	if !g.resumable {
 		return 0
 	}
 	if n, ok := g.counts[e]; ok {
