@@ -272,6 +272,7 @@ func (c *compiler) function(fn *ir.Fn) *Func {
 		name = "fn@" + fn.Pos.String()
 	}
 	f := c.rt.M.NewFunc(name, guest.FnSig.Params, guest.FnSig.Results)
+	f.Grow(1024) // about what a function of a few lines takes, both tiers' code together
 	c.fns[fn] = f
 	c.tableSlot[fn] = len(c.rt.M.Table)
 	c.rt.M.Table = append(c.rt.M.Table, f.Index)

@@ -245,6 +245,9 @@ func (m *Module) ImportFunc(module, name string, params, results []ValType) *Fun
 	return &Func{Name: module + "." + name, Type: t, TypeIndex: ti, Index: uint32(len(m.Imports) - 1), module: m}
 }
 
+// Grow makes room for n more bytes of code: a hint, for a body about to be written.
+func (f *Func) Grow(n int) { f.body.Grow(n) }
+
 // Param is parameter i.
 func (f *Func) Param(i int) Local { return Local{uint32(i), f.Type.Params[i]} }
 
@@ -455,10 +458,11 @@ func f64bits(v float64) uint64 { return math.Float64bits(v) }
 // Prepend runs emit to write code before everything written so far: a prologue whose
 // constants (such as the frame size) are only known once the body is written.
 func (f *Func) Prepend(emit func()) {
+	// The prologue is written into a buffer of its own, then the body moves up in place
+	// to make room for it: no copy of the whole body into a new buffer.
 	body := f.body
 	dead, due := f.dead, f.anchorsDue
 	f.body = bytes.Buffer{}
-	f.body.Grow(body.Len() + 256)
 	f.dead, f.anchorsDue, f.setEnd = false, false, 0
 	var before int
 	if f.rec != nil {
@@ -486,7 +490,12 @@ func (f *Func) Prepend(emit func()) {
 		}
 		f.rec.relocs = append(rs[before:len(rs):len(rs)], rs[:before]...)
 	}
-	f.body.Write(body.Bytes())
+	prologue, n := f.body.Bytes(), body.Len()
+	f.body = body
+	f.body.Write(prologue) // room at the end, to move the body into
+	b := f.body.Bytes()
+	copy(b[len(prologue):], b[:n])
+	copy(b, prologue)
 	f.dead, f.anchorsDue, f.setEnd = dead, due, 0
 }
 
