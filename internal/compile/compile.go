@@ -22,8 +22,9 @@ import (
 type Program struct {
 	Binary []byte
 	Hash   [32]byte // of Binary: the module's identity
-	// ForInterpreter is Binary without the anchors' code (wasm.Func.Anchor), which only
-	// a compiler gains from: what wazero's interpreter runs. Nil for a loaded module.
+	// ForInterpreter is what wazero's interpreter runs: Binary without the anchors' code
+	// (wasm.Func.Anchor), which only a compiler gains from, and with the interpreted
+	// side of tiered code (wasm.Func.Tiered). Nil for a loaded module.
 	ForInterpreter []byte
 	Inputs         []Input
 	Capabilities   []string
