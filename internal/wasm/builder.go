@@ -17,9 +17,42 @@ func (f *Func) Emit(xs ...X) {
 
 // Constants.
 
-func C32(v int32) X   { return func(f *Func) { f.op(opI32Const); f.s64(int64(v)) } }
+func C32(v int32) X {
+	if v >= smallMin && v < smallEnd {
+		return smallC32[v-smallMin]
+	}
+	return func(f *Func) { f.op(opI32Const); f.s64(int64(v)) }
+}
 func CU32(v uint32) X { return C32(int32(v)) }
-func C64(v int64) X   { return func(f *Func) { f.op(opI64Const); f.s64(v) } }
+func C64(v int64) X {
+	if v >= smallMin && v < smallEnd {
+		return smallC64[v-smallMin]
+	}
+	return func(f *Func) { f.op(opI64Const); f.s64(v) }
+}
+
+// Small constants and the reads of the first locals and globals are most of the
+// expressions a compile makes: each is made once, rather than allocated at every use.
+const smallMin, smallEnd = -16, 256
+
+var (
+	smallC32, smallC64 [smallEnd - smallMin]X
+	localGets          [64]X
+	globalGets         [32]X
+)
+
+func init() {
+	for v := int64(smallMin); v < smallEnd; v++ {
+		smallC32[v-smallMin] = func(f *Func) { f.op(opI32Const); f.s64(v) }
+		smallC64[v-smallMin] = func(f *Func) { f.op(opI64Const); f.s64(v) }
+	}
+	for i := range localGets {
+		localGets[i] = func(f *Func) { f.opU32(opLocalGet, uint32(i)) }
+	}
+	for i := range globalGets {
+		globalGets[i] = func(f *Func) { f.opU32(opGlobalGet, uint32(i)) }
+	}
+}
 func CF64(v float64) X {
 	return func(f *Func) {
 		f.op(opF64Const)
@@ -31,7 +64,12 @@ func CF64(v float64) X {
 
 // Variables.
 
-func (l Local) Get() X { return func(f *Func) { f.opU32(opLocalGet, l.Index) } }
+func (l Local) Get() X {
+	if l.Index < uint32(len(localGets)) {
+		return localGets[l.Index]
+	}
+	return func(f *Func) { f.opU32(opLocalGet, l.Index) }
+}
 
 // Set assigns x to the local.
 func (f *Func) Set(l Local, x X) { x(f); f.opU32(opLocalSet, l.Index) }
@@ -51,7 +89,12 @@ func (m *Module) AddGlobal(t ValType, mutable bool, init int64) GlobalRef {
 	return GlobalRef{uint32(len(m.Globals) - 1), t}
 }
 
-func (g GlobalRef) Get() X { return func(f *Func) { f.opU32(opGlobalGet, g.Index) } }
+func (g GlobalRef) Get() X {
+	if g.Index < uint32(len(globalGets)) {
+		return globalGets[g.Index]
+	}
+	return func(f *Func) { f.opU32(opGlobalGet, g.Index) }
+}
 
 // SetGlobal assigns x to a global.
 func (f *Func) SetGlobal(g GlobalRef, x X) { x(f); f.opU32(opGlobalSet, g.Index) }
