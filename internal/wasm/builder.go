@@ -111,69 +111,73 @@ func Op(opcode byte, args ...X) X {
 	}
 }
 
-func Add32(a, b X) X  { return Op(I32Add, a, b) }
-func Sub32(a, b X) X  { return Op(I32Sub, a, b) }
-func Mul32(a, b X) X  { return Op(I32Mul, a, b) }
-func And32(a, b X) X  { return Op(I32And, a, b) }
-func Or32(a, b X) X   { return Op(I32Or, a, b) }
-func Shl32(a, b X) X  { return Op(I32Shl, a, b) }
-func ShrU32(a, b X) X { return Op(I32ShrU, a, b) }
-func Eq32(a, b X) X   { return Op(I32Eq, a, b) }
-func Ne32(a, b X) X   { return Op(I32Ne, a, b) }
-func LtU32(a, b X) X  { return Op(I32LtU, a, b) }
-func LeU32(a, b X) X  { return Op(I32LeU, a, b) }
-func GtU32(a, b X) X  { return Op(I32GtU, a, b) }
-func GeU32(a, b X) X  { return Op(I32GeU, a, b) }
-func LtS32(a, b X) X  { return Op(I32LtS, a, b) }
-func GeS32(a, b X) X  { return Op(I32GeS, a, b) }
-func Eqz32(a X) X     { return Op(I32Eqz, a) }
-func Xor32(a, b X) X  { return Op(I32Xor, a, b) }
-func Popcnt32(a X) X  { return Op(I32Popcnt, a) }
-func Add64(a, b X) X  { return Op(I64Add, a, b) }
-func Sub64(a, b X) X  { return Op(I64Sub, a, b) }
-func Mul64(a, b X) X  { return Op(I64Mul, a, b) }
-func And64(a, b X) X  { return Op(I64And, a, b) }
-func Or64(a, b X) X   { return Op(I64Or, a, b) }
-func Xor64(a, b X) X  { return Op(I64Xor, a, b) }
-func Shl64(a, b X) X  { return Op(I64Shl, a, b) }
-func ShrS64(a, b X) X { return Op(I64ShrS, a, b) }
-func ShrU64(a, b X) X { return Op(I64ShrU, a, b) }
-func Eq64(a, b X) X   { return Op(I64Eq, a, b) }
-func Ne64(a, b X) X   { return Op(I64Ne, a, b) }
-func LtS64(a, b X) X  { return Op(I64LtS, a, b) }
-func GtS64(a, b X) X  { return Op(I64GtS, a, b) }
-func LeS64(a, b X) X  { return Op(I64LeS, a, b) }
-func GeS64(a, b X) X  { return Op(I64GeS, a, b) }
-func Eqz64(a X) X     { return Op(I64Eqz, a) }
-func GeU64(a, b X) X  { return Op(I64GeU, a, b) }
+// op1 and op2 are Op for one and two operands, without a slice to hold them.
+func op1(opcode byte, a X) X    { return func(f *Func) { a(f); f.op(opcode) } }
+func op2(opcode byte, a, b X) X { return func(f *Func) { a(f); b(f); f.op(opcode) } }
+
+func Add32(a, b X) X  { return op2(I32Add, a, b) }
+func Sub32(a, b X) X  { return op2(I32Sub, a, b) }
+func Mul32(a, b X) X  { return op2(I32Mul, a, b) }
+func And32(a, b X) X  { return op2(I32And, a, b) }
+func Or32(a, b X) X   { return op2(I32Or, a, b) }
+func Shl32(a, b X) X  { return op2(I32Shl, a, b) }
+func ShrU32(a, b X) X { return op2(I32ShrU, a, b) }
+func Eq32(a, b X) X   { return op2(I32Eq, a, b) }
+func Ne32(a, b X) X   { return op2(I32Ne, a, b) }
+func LtU32(a, b X) X  { return op2(I32LtU, a, b) }
+func LeU32(a, b X) X  { return op2(I32LeU, a, b) }
+func GtU32(a, b X) X  { return op2(I32GtU, a, b) }
+func GeU32(a, b X) X  { return op2(I32GeU, a, b) }
+func LtS32(a, b X) X  { return op2(I32LtS, a, b) }
+func GeS32(a, b X) X  { return op2(I32GeS, a, b) }
+func Eqz32(a X) X     { return op1(I32Eqz, a) }
+func Xor32(a, b X) X  { return op2(I32Xor, a, b) }
+func Popcnt32(a X) X  { return op1(I32Popcnt, a) }
+func Add64(a, b X) X  { return op2(I64Add, a, b) }
+func Sub64(a, b X) X  { return op2(I64Sub, a, b) }
+func Mul64(a, b X) X  { return op2(I64Mul, a, b) }
+func And64(a, b X) X  { return op2(I64And, a, b) }
+func Or64(a, b X) X   { return op2(I64Or, a, b) }
+func Xor64(a, b X) X  { return op2(I64Xor, a, b) }
+func Shl64(a, b X) X  { return op2(I64Shl, a, b) }
+func ShrS64(a, b X) X { return op2(I64ShrS, a, b) }
+func ShrU64(a, b X) X { return op2(I64ShrU, a, b) }
+func Eq64(a, b X) X   { return op2(I64Eq, a, b) }
+func Ne64(a, b X) X   { return op2(I64Ne, a, b) }
+func LtS64(a, b X) X  { return op2(I64LtS, a, b) }
+func GtS64(a, b X) X  { return op2(I64GtS, a, b) }
+func LeS64(a, b X) X  { return op2(I64LeS, a, b) }
+func GeS64(a, b X) X  { return op2(I64GeS, a, b) }
+func Eqz64(a X) X     { return op1(I64Eqz, a) }
+func GeU64(a, b X) X  { return op2(I64GeU, a, b) }
 
 // Floats.
 
-func AddF64(a, b X) X      { return Op(F64Add, a, b) }
-func SubF64(a, b X) X      { return Op(F64Sub, a, b) }
-func MulF64(a, b X) X      { return Op(F64Mul, a, b) }
-func DivF64(a, b X) X      { return Op(F64Div, a, b) }
-func EqF64(a, b X) X       { return Op(F64Eq, a, b) }
-func NeF64(a, b X) X       { return Op(F64Ne, a, b) }
-func LtF64(a, b X) X       { return Op(F64Lt, a, b) }
-func GtF64(a, b X) X       { return Op(F64Gt, a, b) }
-func LeF64(a, b X) X       { return Op(F64Le, a, b) }
-func GeF64(a, b X) X       { return Op(F64Ge, a, b) }
-func AbsF64(a X) X         { return Op(F64Abs, a) }
-func NegF64(a X) X         { return Op(F64Neg, a) }
-func TruncF64(a X) X       { return Op(F64Trunc, a) }
-func CopysignF64(a, b X) X { return Op(F64Copysign, a, b) }
+func AddF64(a, b X) X      { return op2(F64Add, a, b) }
+func SubF64(a, b X) X      { return op2(F64Sub, a, b) }
+func MulF64(a, b X) X      { return op2(F64Mul, a, b) }
+func DivF64(a, b X) X      { return op2(F64Div, a, b) }
+func EqF64(a, b X) X       { return op2(F64Eq, a, b) }
+func NeF64(a, b X) X       { return op2(F64Ne, a, b) }
+func LtF64(a, b X) X       { return op2(F64Lt, a, b) }
+func GtF64(a, b X) X       { return op2(F64Gt, a, b) }
+func LeF64(a, b X) X       { return op2(F64Le, a, b) }
+func GeF64(a, b X) X       { return op2(F64Ge, a, b) }
+func AbsF64(a X) X         { return op1(F64Abs, a) }
+func NegF64(a X) X         { return op1(F64Neg, a) }
+func TruncF64(a X) X       { return op1(F64Trunc, a) }
+func CopysignF64(a, b X) X { return op2(F64Copysign, a, b) }
 
 // BitsF64 reinterprets a float's bits as an i64, FromBitsF64 the reverse, and
 // ConvertF64 converts a signed i64 to the nearest float.
-func BitsF64(a X) X     { return Op(I64ReinterpretF64, a) }
-func FromBitsF64(a X) X { return Op(F64ReinterpretI64, a) }
-func ConvertF64(n X) X  { return Op(F64ConvertI64S, n) }
+func BitsF64(a X) X     { return op1(I64ReinterpretF64, a) }
+func FromBitsF64(a X) X { return op1(F64ReinterpretI64, a) }
+func ConvertF64(n X) X  { return op1(F64ConvertI64S, n) }
 
 // Wrap is the low 32 bits of an i64; Extend widens an unsigned i32.
-func Wrap(a X) X    { return Op(I32WrapI64, a) }
-func ExtendU(a X) X { return Op(I64ExtendI32U, a) }
-func ExtendS(a X) X { return Op(I64ExtendI32S, a) }
+func Wrap(a X) X    { return op1(I32WrapI64, a) }
+func ExtendU(a X) X { return op1(I64ExtendI32U, a) }
+func ExtendS(a X) X { return op1(I64ExtendI32S, a) }
 
 // Memory. Addresses are i32; offsets are constant and added to the address.
 
