@@ -463,6 +463,7 @@ func (f *Func) Prepend(emit func()) {
 	body := f.body
 	dead, due := f.dead, f.anchorsDue
 	f.body = bytes.Buffer{}
+	f.body.Grow(256)
 	f.dead, f.anchorsDue, f.setEnd = false, false, 0
 	var before int
 	if f.rec != nil {
