@@ -118,14 +118,7 @@ func TestEncodeForInterpreter(t *testing.T) {
 		f.If(Eqz32(p.Get()), func() { f.Set(q, C32(200)) }, nil) // paths meet before the body
 	})
 	m.Exports = append(m.Exports, Export{"f", ExportFunc, f.Index})
-	anchored, err := m.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bare, err := m.EncodeForInterpreter()
-	if err != nil {
-		t.Fatal(err)
-	}
+	anchored, bare := encodeBoth(t, m)
 	anchor := []byte{opLocalGet, 1, opLocalSet, 1}
 	if n := bytes.Count(anchored, anchor); n != 3 {
 		t.Fatalf("%d anchors in the module; want 3", n)
@@ -148,6 +141,19 @@ func TestEncodeForInterpreter(t *testing.T) {
 		}
 		r.Close(ctx)
 	}
+}
+
+// encodeBoth encodes m for the compiler and for the interpreter.
+func encodeBoth(t *testing.T, m *Module) (compiled, interpreted []byte) {
+	t.Helper()
+	compiled, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if interpreted, err = m.EncodeForInterpreter(); err != nil {
+		t.Fatal(err)
+	}
+	return compiled, interpreted
 }
 
 // Tiered code: each encoding holds one side of it, in the body and in a prologue
@@ -178,14 +184,7 @@ func TestTiered(t *testing.T) {
 		f.Tiered(func() { f.Set(q, Add32(C32(1), C32(2))) }, func() { f.Set(q, Call(triple, C32(1))) })
 	})
 	m.Exports = append(m.Exports, Export{"f", ExportFunc, f.Index})
-	compiled, err := m.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	interpreted, err := m.EncodeForInterpreter()
-	if err != nil {
-		t.Fatal(err)
-	}
+	compiled, interpreted := encodeBoth(t, m)
 	call := []byte{opCall, byte(triple.Index)}
 	anchor := []byte{opLocalGet, 1, opLocalSet, 1}
 	if n := bytes.Count(compiled, call); n != 0 {
