@@ -5,9 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/rtfsvm/rtfsvm"
 	"github.com/rtfsvm/rtfsvm/interp"
 	"github.com/rtfsvm/rtfsvm/ir"
 	"github.com/rtfsvm/rtfsvm/resolve"
@@ -528,5 +531,79 @@ func TestPreludeNesting(t *testing.T) {
 		if err := sameAsGo(t, src, value.EmptyMap); err != nil {
 			t.Errorf("%s: %v", src, err)
 		}
+	}
+}
+
+// Plans resolved at once with the prelude that the process resolved once
+// (stdlib.ResolvedPrelude) share its IR: each gets the globals, the values and the
+// errors that it gets with a prelude resolved for it alone. Under -race, this is also
+// the test that nothing writes to the shared IR.
+func TestPlansShareTheResolvedPrelude(t *testing.T) {
+	srcs := []string{
+		"(map inc [1 2 3])",
+		"(reduce + (filter even? (range 10)))",
+		"(defn twice [x] (* x 2)) (mapv twice [1 2])",
+		"(def map 3) [map (some even? [1 3 4])]",
+		"(reduce (fn [a b] (+ a b)) [1 :x])",
+		"(every? number? xs)",
+	}
+	env := value.EmptyMap.Assoc(value.Keyword("xs"), value.NewVector([]value.Value{value.Int(1), value.Int(2)}))
+	run := func(prog *ir.Program) string {
+		v, err := interp.Compile(prog).Run(context.Background(), env, interp.Options{Host: testHost()})
+		printed, kind, _ := describeOutcome(v, err)
+		return printed + kind
+	}
+	errs := make(chan error, 4*len(srcs))
+	var wg sync.WaitGroup
+	for range 4 {
+		for _, src := range srcs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				forms, err := syntax.Read("p.rtfs", src)
+				if err != nil {
+					errs <- err
+					return
+				}
+				shared, err := resolve.ProgramWith("p.rtfs", forms, stdlib.ResolvedPrelude())
+				if err != nil {
+					errs <- err
+					return
+				}
+				own, err := resolve.ProgramWithPrelude("p.rtfs", forms, stdlib.PreludeForms(), stdlib.Lookup)
+				if err != nil {
+					errs <- err
+					return
+				}
+				names := func(p *ir.Program) (s []string) {
+					for i, g := range p.Globals {
+						s = append(s, fmt.Sprintf("%d %s %d", i, g.Name, g.Index))
+					}
+					return s
+				}
+				if a, b := names(shared), names(own); !slices.Equal(a, b) {
+					errs <- fmt.Errorf("%s: globals %v with the shared prelude, %v with its own", src, a, b)
+				}
+				want := run(own)
+				if got := run(shared); got != want {
+					errs <- fmt.Errorf("%s: %s with the shared prelude, %s with its own", src, got, want)
+				}
+				// The MicroVM compiles the shared IR too.
+				p, err := rtfsvm.Prepare(context.Background(), shared, rtfsvm.EngineWasm)
+				if err != nil {
+					errs <- err
+					return
+				}
+				v, err := p.Run(context.Background(), rtfsvm.Options{Env: env})
+				if printed, kind, _ := describeOutcome(v, err); printed+kind != want {
+					errs <- fmt.Errorf("%s: %s on the MicroVM, %s on the interpreter", src, printed+kind, want)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

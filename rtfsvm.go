@@ -56,7 +56,7 @@ func loadFor(engine, file, src string) (*ir.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	return resolve.ProgramWithPrelude(file, forms, stdlib.PreludeForms(), stdlib.Lookup)
+	return resolve.ProgramWith(file, forms, stdlib.ResolvedPrelude())
 }
 
 // Options configure one run.
@@ -114,7 +114,7 @@ func Prepare(ctx context.Context, prog *ir.Program, engine string) (*Prepared, e
 		if prog.Source != nil {
 			// The wasm engine runs the library's higher-order functions from the
 			// prelude, compiled with the plan.
-			if prog, err = resolve.ProgramWithPrelude(prog.File, prog.Source, stdlib.PreludeForms(), stdlib.Lookup); err != nil {
+			if prog, err = resolve.ProgramWith(prog.File, prog.Source, stdlib.ResolvedPrelude()); err != nil {
 				return nil, err
 			}
 		}

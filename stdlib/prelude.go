@@ -6,15 +6,27 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/rtfsvm/rtfsvm/resolve"
 	"github.com/rtfsvm/rtfsvm/syntax"
 )
 
 // Prelude is the source of the library functions written in RTFS (prelude.rtfs): the
 // ones that call back into RTFS functions and those built on them. An engine resolves
-// it with the plan (resolve.ProgramWithPrelude) and compiles it like the plan's own code.
+// it with the plan (resolve.ProgramWith, ResolvedPrelude) and compiles it like the plan's
+// own code.
 //
 //go:embed prelude.rtfs
 var Prelude string
+
+// ResolvedPrelude is the prelude resolved once for the library, for the plans of the
+// process to share (resolve.ProgramWith).
+var ResolvedPrelude = sync.OnceValue(func() *resolve.Prelude {
+	p, err := resolve.ResolvePrelude(PreludeForms(), Lookup)
+	if err != nil {
+		panic("stdlib: the prelude does not resolve: " + err.Error())
+	}
+	return p
+})
 
 // PreludeFile is the file name that positions in the prelude carry.
 const PreludeFile = "prelude.rtfs"
