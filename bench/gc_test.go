@@ -56,7 +56,7 @@ func compileWithPrelude(b *testing.B, e *microvm.Engine, src string) *microvm.Mo
 	if err != nil {
 		b.Fatal(err)
 	}
-	if prog, err = resolve.ProgramWithPrelude(prog.File, prog.Source, stdlib.PreludeForms(), stdlib.Lookup); err != nil {
+	if prog, err = resolve.ProgramWith(prog.File, prog.Source, stdlib.ResolvedPrelude()); err != nil {
 		b.Fatal(err)
 	}
 	m, err := e.Compile(context.Background(), prog)

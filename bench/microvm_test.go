@@ -11,6 +11,9 @@ import (
 	"github.com/rtfsvm/rtfsvm/host"
 	"github.com/rtfsvm/rtfsvm/internal/startheap"
 	"github.com/rtfsvm/rtfsvm/microvm"
+	"github.com/rtfsvm/rtfsvm/resolve"
+	"github.com/rtfsvm/rtfsvm/stdlib"
+	"github.com/rtfsvm/rtfsvm/syntax"
 	"github.com/rtfsvm/rtfsvm/value"
 )
 
@@ -34,9 +37,15 @@ func newEngine(b *testing.B, cfg microvm.Config) *microvm.Engine {
 	return e
 }
 
+// compileOn compiles src on e from its source, as PrepareSource does: read, resolved
+// with the process's prelude, compiled.
 func compileOn(b *testing.B, e *microvm.Engine, src string) *microvm.Module {
 	b.Helper()
-	prog, err := rtfsvm.Load("bench.rtfs", src)
+	forms, err := syntax.Read("bench.rtfs", src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	prog, err := resolve.ProgramWith("bench.rtfs", forms, stdlib.ResolvedPrelude())
 	if err != nil {
 		b.Fatal(err)
 	}
