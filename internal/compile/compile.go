@@ -94,8 +94,10 @@ func Compile(prog *ir.Program, opts Options) (mod *Program, err error) {
 	}
 	c.positionsList = []string{""} // index 0: no position
 	c.defs = map[*ir.Global][]*ir.Def{}
-	collectDefs(prog.Top.Body, c.defs)
+	// The prelude's unused definitions go first: they are most of the program, and
+	// nothing the plan reaches refers to them.
 	pruned := pruneUnusedPrelude(prog.Top)
+	collectDefs(pruned.Body, c.defs)
 	c.runsOnce = topLevelDefs(pruned)
 	c.definedIn = definedIn(c.runsOnce)
 	c.staticFns = map[*ir.Fn]uint64{}
