@@ -89,7 +89,7 @@ type Module struct {
 	Exports    []Export
 	Datas      []Data
 	Start      *uint32
-	CustomName string // written as a custom section "rtfsvm" when not empty
+	CustomName string // a custom section of this name, when not empty (Encode only)
 	CustomData []byte
 }
 
@@ -112,9 +112,10 @@ func (m *Module) Type(t FuncType) uint32 {
 func (m *Module) Encode() ([]byte, error) { return m.encode(forCompiler) }
 
 // EncodeForInterpreter writes the module for an interpreter: without the code of its
-// functions' anchors (see Func.Anchor), and with the interpreted side of their tiered
-// code (Func.Tiered). It behaves as Encode's module does, with fewer instructions to
-// validate, compile and run.
+// functions' anchors (see Func.Anchor), with the interpreted side of their tiered code
+// (Func.Tiered), and without the custom section, which is for us, not for wazero. It
+// behaves as Encode's module does, with fewer instructions to validate, compile and
+// run.
 func (m *Module) EncodeForInterpreter() ([]byte, error) { return m.encode(forInterpreter) }
 
 func (m *Module) encode(enc encoding) ([]byte, error) {
@@ -145,7 +146,7 @@ func (m *Module) encode(enc encoding) ([]byte, error) {
 		writeU32(&out, uint32(len(body)))
 		out.Write(body)
 	}
-	if m.CustomName != "" {
+	if m.CustomName != "" && enc == forCompiler {
 		// Written in place: the section's size is known before its body.
 		out.WriteByte(0)
 		writeU32(&out, uint32(uleb128Len(uint32(len(m.CustomName)))+len(m.CustomName)+len(m.CustomData)))
