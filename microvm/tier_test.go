@@ -90,6 +90,8 @@ func TestTiersAgree(t *testing.T) {
 		{"(+ 9223372036854775807\n 1)", microvm.Limits{}},
 		{"(defn f [a] a)\n(f 1\n 2)", microvm.Limits{}},
 		{"(reduce (fn [a b] (+ a b))\n [1 2 :x])", microvm.Limits{}},
+		{`(defn f [x] (step "inner" (* x 2))) (step "outer" (+ (f 3) (f 4)))`, microvm.Limits{}},
+		{"(step \"s\"\n (+ 1 :x))", microvm.Limits{}},
 	} {
 		opts := microvm.SpawnOptions{Limits: tt.limits}
 		t0, t1 := outcome(t, es[0], tt.src, opts, false), outcome(t, es[1], tt.src, opts, true)
@@ -120,7 +122,7 @@ func TestTiersBurnTheSameFuel(t *testing.T) {
 	for _, src := range []string{
 		"(defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2))))) (fib 12)",
 		`(count (reduce (fn [s i] (str s (upper-case "ab") i)) "" (range 40)))`,
-		`(defn f [a b] (if (> a 2.5) (+ a b) (- b a))) (reduce + (map (fn [i] (f i (call :ccos.echo i))) (range 30)))`,
+		`(defn f [a b] (if (> a 2.5) (step "big" (+ a b)) (- b a))) (reduce + (map (fn [i] (f i (call :ccos.echo i))) (range 30)))`,
 	} {
 		var need [2]int64
 		for tier, e := range es {

@@ -294,12 +294,17 @@ func (g *fnGen) siteOf(at ir.Expr) X {
 // routine notes when it makes that call; it leaves the value or sends Err to the
 // handler, as checked does.
 func (g *fnGen) checkedAt(at ir.Expr, routine string, args ...X) {
-	site := g.siteOf(at)
-	if site == nil {
-		site = g.c.rt.Site.Get()
-	}
-	g.f.Emit(Call(g.c.rt.Fn(routine), append(args, site)...))
+	g.f.Emit(Call(g.c.rt.Fn(routine), append(args, g.siteNoted(at))...))
 	g.test()
+}
+
+// siteNoted is the site for a routine of tier 0 to note where the compiled code notes
+// the site of at: noteSite's, or the site global as it is when noteSite notes none.
+func (g *fnGen) siteNoted(at ir.Expr) X {
+	if site := g.siteOf(at); site != nil {
+		return site
+	}
+	return g.c.rt.Site.Get()
 }
 
 // chargeFuel charges n units of fuel.
@@ -699,22 +704,38 @@ func (g *fnGen) step(e *ir.Step) {
 	saved := g.top
 	name := g.push(e.Name)
 	result := g.reserve()
+	// The routines of tier 0 (guest/tier0.go) take both slots in one i32.
+	slots := C32(int32(name | result<<16))
+	tiered := f.Tiered
+	if result >= 1<<16 {
+		tiered = func(compiled, _ func()) { compiled() }
+	}
 	g.unlessPast(g.sites, func() {
-		g.checked(e, Call(rt.Step, C32(0), g.slot(name), guest.Const(layout.Nil)))
-		f.Do(Stack)
-		g.setSlot(result, C64(0)) // see temp
+		tiered(func() {
+			g.checked(e, Call(rt.Step, C32(0), g.slot(name), guest.Const(layout.Nil)))
+			f.Do(Stack)
+			g.setSlot(result, C64(0)) // see temp
+		}, func() {
+			f.Emit(Call(rt.Fn("step_enter"), g.fp.Get(), slots, g.siteNoted(e)))
+			f.BrIf(g.handlers[len(g.handlers)-1], Eq64(Stack, guest.Const(layout.Err)))
+		})
 	})
 	g.intercept(func() { g.expr(e.Body) }, func(Label) {
 		f.Do(Call(rt.Step, C32(2), g.slot(name), rt.ErrValue.Get()))
 		g.rethrow()
 	})
-	v := g.scratchLocal()
-	f.Set(v, Stack)
-	g.setSlot(result, v.Get())
-	g.release(1)
-	g.checked(e, Call(rt.Step, C32(1), g.slot(name), g.slot(result)))
-	f.Do(Stack)
-	f.Emit(g.slot(result))
+	tiered(func() {
+		v := g.scratchLocal()
+		f.Set(v, Stack)
+		g.setSlot(result, v.Get())
+		g.release(1)
+		g.checked(e, Call(rt.Step, C32(1), g.slot(name), g.slot(result)))
+		f.Do(Stack)
+		f.Emit(g.slot(result))
+	}, func() {
+		f.Emit(Call(rt.Fn("step_exit"), Stack, g.fp.Get(), slots, g.siteNoted(e)))
+		g.test()
+	})
 	g.top = saved
 }
 

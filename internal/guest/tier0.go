@@ -1,6 +1,7 @@
 package guest
 
 import (
+	"github.com/rtfsvm/rtfsvm/internal/layout"
 	. "github.com/rtfsvm/rtfsvm/internal/wasm"
 )
 
@@ -97,6 +98,34 @@ func init() {
 			f.Result(clo.Get())
 		})
 	}
+	// step_enter(fp, slots, site) -> nil or Err and step_exit(v, fp, slots, site) -> v or
+	// Err are the entry and the exit of a step form whose name is in frame slot
+	// slots&0xffff and whose result goes to slot slots>>16: the host's step event (phase
+	// 0, or 1 with the value, which the result slot holds during the event) with site
+	// noted first; the entry clears the result slot.
+	slot := func(fp, slots Local, result bool) X {
+		index := And32(slots.Get(), C32(0xffff))
+		if result {
+			index = ShrU32(slots.Get(), C32(16))
+		}
+		return Add32(fp.Get(), Shl32(index, C32(3)))
+	}
+	define("step_enter", []ValType{I32, I32, I32}, i64, func(rt *Runtime, f *Func) {
+		fp, slots, r := f.Param(0), f.Param(1), f.NewLocal(I64)
+		f.SetGlobal(rt.Site, f.Param(2).Get())
+		f.Set(r, Call(rt.Step, C32(0), Load64(slot(fp, slots, false), 0), Const(layout.Nil)))
+		f.If(Eq64(r.Get(), Const(layout.Err)), func() { f.Return(r.Get()) }, nil)
+		f.Store64(slot(fp, slots, true), 0, C64(0))
+		f.Result(Const(layout.Nil))
+	})
+	define("step_exit", []ValType{I64, I32, I32, I32}, i64, func(rt *Runtime, f *Func) {
+		v, fp, slots := f.Param(0), f.Param(1), f.Param(2)
+		f.Store64(slot(fp, slots, true), 0, v.Get())
+		f.SetGlobal(rt.Site, f.Param(3).Get())
+		f.If(Eq64(Call(rt.Step, C32(1), Load64(slot(fp, slots, false), 0), Load64(slot(fp, slots, true), 0)), Const(layout.Err)),
+			func() { f.Return(Const(layout.Err)) }, nil)
+		f.Result(Load64(slot(fp, slots, true), 0))
+	})
 	// charge_fuel(n) is ChargeFuel.
 	define("charge_fuel", i64, nil, func(rt *Runtime, f *Func) { rt.ChargeFuel(f, f.Param(0).Get()) })
 }
