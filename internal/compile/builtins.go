@@ -58,8 +58,9 @@ func (g *fnGen) arithConst(e ir.Expr, routine string, a X, n int64) {
 		n = -n
 	}
 	la, r := g.scratchLocal(), g.scratchLocal()
-	f.Set(la, a)
+	f.Emit(a) // into la on tier 1; the routine's operand on tier 0
 	f.Tiered(func() {
+		f.Set(la, Stack)
 		// (2x+1) + 2n = 2(x+n)+1
 		f.Set(r, Add64(la.Get(), C64(2*n)))
 		noOverflow := GeS64(r.Get(), la.Get())
@@ -69,7 +70,7 @@ func (g *fnGen) arithConst(e ir.Expr, routine string, a X, n int64) {
 		f.Emit(IfX(i64, And32(guest.IsFixnum(la.Get()), noOverflow),
 			func(f *Func) { f.Emit(r.Get()) },
 			func(f *Func) { g.checked(e, Call(rt.Fn(routine), la.Get(), b)) }))
-	}, func() { g.checkedAt(e, routine+"_at", la.Get(), b) })
+	}, func() { g.checkedAt(e, routine+"_at", Stack, b) })
 	g.release(2)
 }
 
@@ -92,19 +93,22 @@ func constFixnum(e ir.Expr) (int64, bool) {
 func (g *fnGen) arith2(e ir.Expr, routine string, a, b X, fast guest.FixnumOp) {
 	f, rt := g.f, g.c.rt
 	la, lb, r := g.scratchLocal(), g.scratchLocal(), g.scratchLocal()
-	f.Set(la, a)
-	f.Set(lb, b)
 	slow := func(f *Func) { g.checked(e, Call(rt.Fn(routine), la.Get(), lb.Get())) }
 	if fast == nil {
+		f.Set(la, a)
+		f.Set(lb, b)
 		slow(f)
 	} else {
+		f.Emit(a, b) // into la and lb on tier 1; the routine's operands on tier 0
 		f.Tiered(func() {
+			f.Set(lb, Stack)
+			f.Set(la, Stack)
 			// The fixnum result is computed whatever the operands are (it is unused
 			// when they are not fixnums), so that one test chooses between it and the
 			// routine.
 			ok := fast(f, la, lb, r)
 			f.Emit(IfX(i64, And32(guest.BothFixnums(la, lb), ok), func(f *Func) { f.Emit(r.Get()) }, slow))
-		}, func() { g.checkedAt(e, routine+"_at", la.Get(), lb.Get()) })
+		}, func() { g.checkedAt(e, routine+"_at", Stack, Stack) })
 	}
 	g.release(3)
 }
@@ -185,9 +189,10 @@ func (g *fnGen) compareCond(e *ir.CallBuiltin, routine string, fixnumOp byte) X 
 		saved := g.top
 		xs := g.operands(e.Args)
 		la, lb := g.scratchLocal(), g.scratchLocal()
-		f.Set(la, xs[0])
-		f.Set(lb, xs[1])
+		f.Emit(xs[0], xs[1]) // into la and lb on tier 1; the routine's operands on tier 0
 		f.Tiered(func() {
+			f.Set(lb, Stack)
+			f.Set(la, Stack)
 			f.Emit(IfX([]ValType{I32}, guest.BothFixnums(la, lb),
 				func(f *Func) { f.Emit(Op(fixnumOp, la.Get(), lb.Get())) },
 				func(f *Func) {
@@ -195,7 +200,7 @@ func (g *fnGen) compareCond(e *ir.CallBuiltin, routine string, fixnumOp byte) X 
 					f.Emit(Eq64(Stack, guest.Const(layout.True)))
 				}))
 		}, func() {
-			g.checkedAt(e, routine+"_at", la.Get(), lb.Get())
+			g.checkedAt(e, routine+"_at", Stack, Stack)
 			f.Emit(Eq64(Stack, guest.Const(layout.True)))
 		})
 		g.release(2)
