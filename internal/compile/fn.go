@@ -256,6 +256,19 @@ func (g *fnGen) scratchLocal() Local {
 
 func (g *fnGen) release(n int) { g.scratchInUse -= n }
 
+// constantDef reports whether e is a def whose value is a constant: a closure that
+// captures nothing, made once.
+func (g *fnGen) constantDef(e ir.Expr) (*ir.Def, X, bool) {
+	d, ok := e.(*ir.Def)
+	if !ok {
+		return nil, nil, false
+	}
+	if fn, ok := d.Value.(*ir.Fn); ok && g.c.runsOnce[d] > 0 && len(fn.Captures) == 0 {
+		return d, guest.Const(g.c.staticFn(fn)), true
+	}
+	return nil, nil, false
+}
+
 // x wraps the code of an expression as an X.
 func (g *fnGen) x(e ir.Expr) X { return func(*Func) { g.expr(e) } }
 
@@ -439,6 +452,13 @@ func (g *fnGen) expr(e ir.Expr) {
 		f.Emit(IfX(i64, cond, func(*Func) { g.expr(e.Then) }, func(*Func) { g.expr(e.Else) }))
 	case *ir.Do:
 		for _, x := range e.Exprs[:len(e.Exprs)-1] {
+			if d, v, ok := g.constantDef(x); ok && len(g.c.defs[d.Global]) == 1 {
+				// The only def of its global, of a constant: storing it again while
+				// rewinding stores what is there, and is less code than the test
+				// that would skip it (see unlessPastStore).
+				f.Store64(g.globalsBase(d.Global), uint32(8*d.Global.Index), v)
+				continue
+			}
 			g.unlessPastExpr(x, func() { f.Do(g.x(x)) })
 		}
 		g.expr(e.Exprs[len(e.Exprs)-1])
@@ -499,9 +519,7 @@ func (g *fnGen) expr(e ir.Expr) {
 	case *ir.Recur:
 		g.recur(e)
 	case *ir.Def:
-		if fn, ok := e.Value.(*ir.Fn); ok && g.c.runsOnce[e] > 0 && len(fn.Captures) == 0 {
-			// A closure that captures nothing, made once: a constant.
-			v := guest.Const(g.c.staticFn(fn))
+		if _, v, ok := g.constantDef(e); ok {
 			f.Store64(g.globalsBase(e.Global), uint32(8*e.Global.Index), v)
 			f.Emit(v)
 			break
