@@ -622,21 +622,29 @@ func (g *fnGen) call(e *ir.Call) {
 	f, rt := g.f, g.c.rt
 	saved := g.top
 	fn := g.x(e.Fn)
-	if v, ok := g.c.boundClosure(g.ir, e.Fn); ok {
+	v, constant := g.c.boundClosure(g.ir, e.Fn)
+	if constant {
 		fn = guest.Const(v)
 	} else if !simple(e.Fn) && (!allSimple(e.Args) || g.onPath) {
 		// Rewinding to this call, the callee is not computed again.
 		fn = g.slot(g.push(e.Fn))
 	}
 	out := g.layArgs(e.Args)
-	cl := g.scratchLocal()
-	f.Set(cl, fn)
 	argc := C32(int32(len(e.Args)))
 	checked := g.checked
 	if g.isSite(e) {
 		checked = g.site
 	}
-	if target := g.c.knownFunction(g, e.Fn); target != nil {
+	target := g.c.knownFunction(g, e.Fn)
+	if target != nil && constant {
+		// The callee and its closure are known at compile time: a direct call.
+		checked(e, Call(target, g.slotAddr(out), argc, fn))
+		g.top = saved
+		return
+	}
+	cl := g.scratchLocal()
+	f.Set(cl, fn)
+	if target != nil {
 		// The callee is known at compile time: a direct call, with no closure test and
 		// no table look-up.
 		checked(e, Call(target, g.slotAddr(out), argc, cl.Get()))
