@@ -178,8 +178,10 @@ func (r *resolver) function(n *syntax.List, name string, forms []syntax.Node) *i
 		fs.fn.Rest = r.newSlot()
 		todo = append(todo, pending{*params.rest, fs.fn.Rest})
 	}
+	var self *binding
 	if name != "" {
 		fs.fn.SelfSlot = r.bind(name)
+		self = r.block.names[name]
 	}
 	r.push() // parameters shadow the function's own name
 	for _, t := range todo {
@@ -205,6 +207,9 @@ func (r *resolver) function(n *syntax.List, name string, forms []syntax.Node) *i
 		return r.destructure(t.p.pat, check(local, t.p.typ, "parameter"), func() ir.Expr { return build(i + 1) })
 	}
 	fs.fn.Body = build(0)
+	if self != nil && !self.used {
+		fs.fn.SelfSlot = -1 // its slot stays, unused: nothing stores the closure there
+	}
 	fs.fn.NumLocals = fs.numLocals
 	r.fn, r.block = outerFn, outerBlock
 	return fs.fn

@@ -56,6 +56,7 @@ type binding struct {
 	name string
 	slot int
 	fn   *fnScope
+	used bool // read by the code (a function's own name is stored only then)
 }
 
 func (r *resolver) errorf(p syntax.Pos, format string, args ...any) {
@@ -154,6 +155,7 @@ func (r *resolver) defineGlobal(name string, p syntax.Pos) *ir.Global {
 func (r *resolver) symbol(s *syntax.Symbol) ir.Expr {
 	at := ir.At{Pos: s.Pos}
 	if b := r.lookupLocal(s.Name); b != nil {
+		b.used = true
 		return r.localRef(s.Pos, b)
 	}
 	if p := r.lookupPrelude(s.Name); p != nil {
