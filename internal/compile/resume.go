@@ -19,65 +19,72 @@ import (
 // already in its frame slot), a branch not holding the site is not taken. Emission and
 // siteCount must agree on the number of sites of every expression: emission checks it.
 
-// children are the expressions e evaluates directly: not the bodies of functions it
-// makes.
-func children(e ir.Expr) []ir.Expr {
+// eachChild calls visit for each expression e evaluates directly, in order: not the
+// bodies of functions it makes.
+func eachChild(e ir.Expr, visit func(ir.Expr)) {
+	all := func(es []ir.Expr) {
+		for _, x := range es {
+			visit(x)
+		}
+	}
 	switch e := e.(type) {
 	case *ir.If:
-		return []ir.Expr{e.Cond, e.Then, e.Else}
+		visit(e.Cond)
+		visit(e.Then)
+		visit(e.Else)
 	case *ir.Do:
-		return e.Exprs
+		all(e.Exprs)
 	case *ir.Let:
-		return []ir.Expr{e.Init, e.Body}
+		visit(e.Init)
+		visit(e.Body)
 	case *ir.LetFns:
-		return []ir.Expr{e.Body}
+		visit(e.Body)
 	case *ir.Call:
-		return append([]ir.Expr{e.Fn}, e.Args...)
+		visit(e.Fn)
+		all(e.Args)
 	case *ir.CallBuiltin:
-		return e.Args
+		all(e.Args)
 	case *ir.Loop:
-		return append(append([]ir.Expr(nil), e.Inits...), e.Body)
+		all(e.Inits)
+		visit(e.Body)
 	case *ir.Recur:
-		return e.Args
+		all(e.Args)
 	case *ir.Def:
-		return []ir.Expr{e.Value}
+		visit(e.Value)
 	case *ir.Try:
-		out := []ir.Expr{e.Body}
+		visit(e.Body)
 		for _, c := range e.Catches {
-			out = append(out, c.Body)
+			visit(c.Body)
 		}
 		if e.Finally != nil {
-			out = append(out, e.Finally)
+			visit(e.Finally)
 		}
-		return out
 	case *ir.Throw:
-		return e.Args
+		all(e.Args)
 	case *ir.HostCall:
-		out := append([]ir.Expr{e.Capability}, e.Args...)
+		visit(e.Capability)
+		all(e.Args)
 		if e.Options != nil {
-			out = append(out, e.Options)
+			visit(e.Options)
 		}
-		return out
 	case *ir.Parallel:
-		var out []ir.Expr
 		for _, c := range e.Calls {
-			out = append(out, children(c)...) // one site for the batch, not one a call
+			eachChild(c, visit) // one site for the batch, not one a call
 		}
-		return out
 	case *ir.Step:
-		return []ir.Expr{e.Name, e.Body}
+		visit(e.Name)
+		visit(e.Body)
 	case *ir.Checkpoint:
-		return []ir.Expr{e.Name}
+		visit(e.Name)
 	case *ir.MakeVector:
-		return e.Elems
+		all(e.Elems)
 	case *ir.MakeMap:
-		return e.Elems
+		all(e.Elems)
 	case *ir.MakeSet:
-		return e.Elems
+		all(e.Elems)
 	case *ir.Check:
-		return []ir.Expr{e.Expr}
+		visit(e.Expr)
 	}
-	return nil
 }
 
 // calleeFn is the function a call always calls, when the compiler can tell (see
@@ -128,9 +135,7 @@ func (c *compiler) findYielding(top *ir.Fn) {
 				c.yielding[in] = true
 			}
 		}
-		for _, x := range children(e) {
-			scan(in, x)
-		}
+		eachChild(e, func(x ir.Expr) { scan(in, x) })
 	}
 	fns = append(fns, top)
 	scan(top, top.Body)
@@ -177,9 +182,7 @@ func (g *fnGen) siteCount(e ir.Expr) int {
 			n = 1
 		}
 	}
-	for _, x := range children(e) {
-		n += g.siteCount(x)
-	}
+	eachChild(e, func(x ir.Expr) { n += g.siteCount(x) })
 	g.counts[e] = n
 	return n
 }
