@@ -120,8 +120,8 @@ func (f *Func) Tiered(compiled, interpreted func()) {
 		f.blocks[i].branches = branchesAfter[i]
 	}
 	f.dead, f.anchorsDue, f.setEnd = deadAfter, dueAfter, 0
-	f.skip[forInterpreter] = append(f.skip[forInterpreter], span{start, mid})
-	f.skip[forCompiler] = append(f.skip[forCompiler], span{mid, f.body.Len()})
+	f.leaveOut(forInterpreter, span{start, mid})
+	f.leaveOut(forCompiler, span{mid, f.body.Len()})
 }
 
 // writeAnchors writes the anchors' code, and notes where it lies. What follows cannot
@@ -132,8 +132,18 @@ func (f *Func) writeAnchors() {
 		f.opU32(opLocalGet, l.Index)
 		f.opU32(opLocalSet, l.Index)
 	}
-	f.skip[forInterpreter] = append(f.skip[forInterpreter], span{start, f.body.Len()})
+	f.leaveOut(forInterpreter, span{start, f.body.Len()})
 	f.setEnd = 0
+}
+
+// leaveOut records that encoding e leaves out span s, joining it to the last span it
+// leaves out when they meet.
+func (f *Func) leaveOut(e encoding, s span) {
+	if n := len(f.skip[e]); n > 0 && f.skip[e][n-1].end == s.start {
+		f.skip[e][n-1].end = s.end
+		return
+	}
+	f.skip[e] = append(f.skip[e], s)
 }
 
 // kept calls keep for each part of the body that encoding e keeps, in order.
