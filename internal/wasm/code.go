@@ -139,9 +139,13 @@ func (f *Func) writeAnchors() {
 // leaveOut records that encoding e leaves out span s, joining it to the last span it
 // leaves out when they meet.
 func (f *Func) leaveOut(e encoding, s span) {
-	if n := len(f.skip[e]); n > 0 && f.skip[e][n-1].end == s.start {
+	n := len(f.skip[e])
+	if n > 0 && f.skip[e][n-1].end == s.start {
 		f.skip[e][n-1].end = s.end
 		return
+	}
+	if n == 0 {
+		f.skip[e] = make([]span, 0, 16) // a function has a few dozen, not one or two
 	}
 	f.skip[e] = append(f.skip[e], s)
 }
