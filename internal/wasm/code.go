@@ -79,9 +79,10 @@ const (
 // Every instruction costs the interpreter time to compile and to run, where the
 // compiler turns an inline fast path into a few machine instructions: the interpreted
 // side calls a routine for what the compiled side writes out. Both sides may branch to
-// enclosing labels; they must not leave a block open. Operands that either side would
-// evaluate belong before the call, in locals: code that both sides write is written
-// twice, and its effects on the builder (such as resume sites) would count twice.
+// enclosing labels; they must not leave a block open. Operands that both sides use
+// belong before the call, on the stack or in locals: code that both sides write is
+// written twice, and its effects on the builder (such as resume sites) would count
+// twice.
 func (f *Func) Tiered(compiled, interpreted func()) {
 	if f.rec != nil {
 		panic("wasm: tiered code in a template")
