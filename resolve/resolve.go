@@ -16,9 +16,9 @@ import (
 // Library looks up a standard-library function by name.
 type Library func(name string) (*value.Builtin, bool)
 
-// Program resolves the top-level forms of one file.
+// Program resolves the top-level forms of one file, without a prelude.
 func Program(file string, forms []syntax.Node, lib Library) (*ir.Program, error) {
-	return ProgramWithPrelude(file, forms, nil, lib)
+	return ProgramWith(file, forms, &Prelude{lib: lib})
 }
 
 type resolver struct {

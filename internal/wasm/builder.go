@@ -30,6 +30,14 @@ func C64(v int64) X {
 	}
 	return func(f *Func) { f.op(opI64Const); f.s64(v) }
 }
+func CF64(v float64) X {
+	return func(f *Func) {
+		f.op(opF64Const)
+		var b [8]byte
+		putU64(b[:], f64bits(v))
+		f.body.Write(b[:])
+	}
+}
 
 // Small constants and the reads of the first locals and globals are most of the
 // expressions a compile makes: each is made once, rather than allocated at every use.
@@ -51,14 +59,6 @@ func init() {
 	}
 	for i := range globalGets {
 		globalGets[i] = func(f *Func) { f.opU32(opGlobalGet, uint32(i)) }
-	}
-}
-func CF64(v float64) X {
-	return func(f *Func) {
-		f.op(opF64Const)
-		var b [8]byte
-		putU64(b[:], f64bits(v))
-		f.body.Write(b[:])
 	}
 }
 
