@@ -349,6 +349,8 @@ func (m *Module) Spawn(ctx context.Context, e *Engine, opts SpawnOptions) (*VM, 
 	return m.spawn(ctx, e, opts, true)
 }
 
+// spawn makes a VM, with its environment bound when bindEnv; otherwise it is to be
+// restored from a snapshot, which only tier 1 can rewind into.
 func (m *Module) spawn(ctx context.Context, e *Engine, opts SpawnOptions, bindEnv bool) (*VM, error) {
 	lim := opts.Limits
 	if lim.Fuel <= 0 {
@@ -380,7 +382,7 @@ func (m *Module) spawn(ctx context.Context, e *Engine, opts SpawnOptions, bindEn
 		}
 		return vm.memory
 	}))
-	inst, err := m.instantiate(ictx, e, vm, min(lim.StackBytes, uint32(lim.Memory/4)))
+	inst, err := m.instantiate(ictx, e, vm, min(lim.StackBytes, uint32(lim.Memory/4)), !bindEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -394,8 +396,11 @@ func (m *Module) spawn(ctx context.Context, e *Engine, opts SpawnOptions, bindEn
 		inst.Close(ctx)
 		return nil, &value.LimitError{Limit: value.LimitMemory}
 	}
-	if s, ok := vm.host.(host.Snapshots); ok && vm.bindMode() {
-		vm.snapshots = s // a module compiled before snapshots has no mode: it takes none
+	// A module compiled before snapshots has no mode: it takes none. Nor does a VM on
+	// tier 0, whose code has no resume points: a run resumed from before its end replays
+	// its history (RATIONALE.md).
+	if s, ok := vm.host.(host.Snapshots); ok && vm.optimized && vm.bindMode() {
+		vm.snapshots = s
 	}
 	if !bindEnv {
 		vm.ctx = context.WithValue(ctx, vmKey{}, vm)
@@ -426,11 +431,12 @@ func (m *Module) spawn(ctx context.Context, e *Engine, opts SpawnOptions, bindEn
 // instanceConfig configures every VM's instance. It is made once: each With clones it.
 var instanceConfig = wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(noRandomness{})
 
-// instantiate makes the VM's instance on tier 1 when it is ready, else on tier 0.
-func (m *Module) instantiate(ctx context.Context, e *Engine, vm *VM, stack uint32) (api.Module, error) {
+// instantiate makes the VM's instance on tier 1 when it is ready, else on tier 0 unless
+// the VM is to rewind (restored from a snapshot).
+func (m *Module) instantiate(ctx context.Context, e *Engine, vm *VM, stack uint32, rewinds bool) (api.Module, error) {
 	cfg := instanceConfig
 	if !m.Optimized() {
-		if e.cfg.Tier0Only || tier0Fits(stack) {
+		if !rewinds && (e.cfg.Tier0Only || tier0Fits(stack)) {
 			m.tier0Mu.RLock()
 			if m.tier0 != nil {
 				defer m.tier0Mu.RUnlock()

@@ -405,3 +405,81 @@ func kind(v value.Value, err error) string {
 	}
 	return describe(v, err)
 }
+
+// snapshotting is a host that has its VM snapshot before every host call.
+type snapshotting struct {
+	host.Host
+	taken []*host.Snapshot
+}
+
+func (h *snapshotting) SnapshotDue(int, value.Value) bool { return true }
+
+func (h *snapshotting) Snapshot(_ context.Context, s *host.Snapshot) error {
+	h.taken = append(h.taken, s)
+	return nil
+}
+
+// Tier 0's code has no resume points: a VM there takes no snapshot, and a VM restored
+// from a snapshot waits for tier 1, which rewinds into it.
+func TestTier0TakesNoSnapshots(t *testing.T) {
+	ctx := context.Background()
+	const src = `(defn f [i] (+ i (call :ccos.echo i))) (+ (f 1) (f 2) (f 3))`
+	run := func(e *microvm.Engine, h *snapshotting, wantTier1 bool) {
+		t.Helper()
+		vm, err := compile(t, e, src).Spawn(ctx, e, microvm.SpawnOptions{Host: h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer vm.Close(ctx)
+		if vm.Optimized() != wantTier1 {
+			t.Fatalf("the VM runs on tier 1: %v, want %v", vm.Optimized(), wantTier1)
+		}
+		if v, err := vm.Run(ctx); err != nil || !value.Equal(v, value.Int(12)) {
+			t.Fatalf("ran to %v, %v", v, err)
+		}
+	}
+	e, release, err := microvm.NewHeldEngine(ctx, microvm.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(ctx)
+	h0 := &snapshotting{Host: host.NewLocal(nil)}
+	run(e, h0, false)
+	if len(h0.taken) != 0 {
+		t.Fatalf("%d snapshots on tier 0", len(h0.taken))
+	}
+	release()
+	if err := compile(t, e, src).WaitOptimized(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h1 := &snapshotting{Host: host.NewLocal(nil)}
+	run(e, h1, true)
+	if len(h1.taken) != 3 {
+		t.Fatalf("%d snapshots on tier 1, want one a call", len(h1.taken))
+	}
+
+	// A fresh engine, whose tier 1 is held: the restore waits for it.
+	e2, release2, err := microvm.NewHeldEngine(ctx, microvm.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close(ctx)
+	m := compile(t, e2, src)
+	done := make(chan error, 1)
+	go func() {
+		vm, err := m.Restore(ctx, e2, microvm.SpawnOptions{Host: host.NewLocal(nil)}, h1.taken[1].Data)
+		if err == nil {
+			if !vm.Optimized() {
+				err = errors.New("a restored VM runs on tier 0")
+			} else if v, rerr := vm.Run(ctx); rerr != nil || !value.Equal(v, value.Int(12)) {
+				err = fmt.Errorf("the restored VM ran to %v, %v", v, rerr)
+			}
+			vm.Close(ctx)
+		}
+		done <- err
+	}()
+	release2()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

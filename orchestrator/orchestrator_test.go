@@ -44,6 +44,11 @@ func prepare(t *testing.T, src string) Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// On tier 1, as the command runs a plan: a VM on tier 0 takes no snapshots, and
+	// whether a run starts there would depend on how fast tier 1 compiles.
+	if err := p.WaitOptimized(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	return Plan{Name: "plan.rtfs", Prepared: p}
 }
 

@@ -107,7 +107,7 @@ func Compile(prog *ir.Program, opts Options) (mod *Program, err error) {
 	// run builds the literals (unless it is rewinding: they are built), then runs the
 	// plan's top level.
 	run := c.rt.M.NewFunc("run", nil, []ValType{I64})
-	run.If(Eqz32(c.rt.Mode.Get()), func() { run.Exec(Call(init)) }, nil)
+	run.CompiledIf(Eqz32(c.rt.Mode.Get()), func() { run.Exec(Call(init)) })
 	run.Result(Call(top, c.rt.SP.Get(), C32(0), guest.Const(layout.Nil)))
 	c.rt.M.Exports = append(c.rt.M.Exports, Export{Name: "run", Kind: ExportFunc, Index: run.Index})
 	for _, name := range hostExports {

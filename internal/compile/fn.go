@@ -129,7 +129,7 @@ func (g *fnGen) prologue() {
 	if g.resumable {
 		// Rewinding, the frame holds what the function had done: it only learns which
 		// site to go down to.
-		f.If(g.rewinding(), func() { f.Set(g.rp, Wrap(guest.Untag(g.slot(g.rpSlot)))) }, g.entry)
+		f.Emit(CompiledIfX(nil, g.rewinding(), func(*Func) { f.Set(g.rp, Wrap(guest.Untag(g.slot(g.rpSlot)))) }, func(*Func) { g.entry() }))
 	} else {
 		g.entry()
 	}
@@ -447,7 +447,7 @@ func (g *fnGen) expr(e ir.Expr) {
 				toBranch = And32(toBranch, GeU32(g.rp.Get(), C32(int32(g.sites+n))))
 			}
 			evaluate := cond
-			cond = IfX([]ValType{I32}, toBranch, func(f *Func) { f.Emit(LtU32(g.rp.Get(), C32(int32(thenEnd)))) }, func(f *Func) { f.Emit(evaluate) })
+			cond = CompiledIfX([]ValType{I32}, toBranch, func(f *Func) { f.Emit(LtU32(g.rp.Get(), C32(int32(thenEnd)))) }, func(f *Func) { f.Emit(evaluate) })
 		}
 		f.Emit(IfX(i64, cond, func(*Func) { g.expr(e.Then) }, func(*Func) { g.expr(e.Else) }))
 	case *ir.Do:

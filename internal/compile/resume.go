@@ -200,10 +200,10 @@ func (g *fnGen) unlessPast(hi int, part func()) {
 	}
 	if hi <= g.sites {
 		// No site in part: rewinding, the site is further on (rp >= g.sites).
-		g.f.If(Eqz32(g.rewinding()), part, nil)
+		g.f.CompiledIf(Eqz32(g.rewinding()), part)
 		return
 	}
-	g.f.If(Or32(Eqz32(g.rewinding()), LtU32(g.rp.Get(), C32(int32(hi)))), part, nil)
+	g.f.CompiledIf(Or32(Eqz32(g.rewinding()), LtU32(g.rp.Get(), C32(int32(hi)))), part)
 }
 
 // unlessPastExpr is unlessPast for the evaluation of e, which comes next.
@@ -238,14 +238,14 @@ func (g *fnGen) site(at ir.Expr, call X) {
 		g.test()
 		return
 	}
-	g.setSlot(g.rpSlot, guest.Fixnum(int64(k)))
+	g.f.Tiered(func() { g.setSlot(g.rpSlot, guest.Fixnum(int64(k))) }, func() {})
 	g.checked(at, call)
 }
 
 // passUnwinding sends an unwinding on to the next handler, before a handler's own work.
 func (g *fnGen) passUnwinding() {
 	if g.resumable {
-		g.f.BrIf(g.handlers[len(g.handlers)-1], g.rewinding())
+		g.f.Tiered(func() { g.f.BrIf(g.handlers[len(g.handlers)-1], g.rewinding()) }, func() {})
 	}
 }
 

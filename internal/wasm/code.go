@@ -125,6 +125,56 @@ func (f *Func) Tiered(compiled, interpreted func()) {
 	f.leaveOut(forCompiler, span{mid, f.body.Len()})
 }
 
+// CompiledIf runs then when cond (an i32) is non-zero in the compiler's encoding; the
+// interpreter's runs it always. It is for a test that only code on the compiled tier
+// needs: Module.EncodeForInterpreter leaves out cond, and puts then in a block, so that
+// the branches in then keep their depths.
+func (f *Func) CompiledIf(cond X, then func()) {
+	f.compiledIf(nil, cond, func(*Func) { then() }, nil)
+}
+
+// CompiledIfX is IfX in the compiler's encoding; the interpreter's takes els always,
+// in a block of the same results.
+func CompiledIfX(results []ValType, cond X, then, els func(f *Func)) X {
+	return func(f *Func) { f.compiledIf(results, cond, then, els) }
+}
+
+// compiledIf writes an if whose opening (cond, if, and then when there is an else) only
+// the compiler's encoding holds; the interpreter's has a block there. The builder
+// follows the control flow of the compiler's encoding: the interpreter's needs no
+// anchors.
+func (f *Func) compiledIf(results []ValType, cond X, then, els func(*Func)) {
+	if f.rec != nil {
+		panic("wasm: tiered code in a template")
+	}
+	if f.anchorsDue {
+		// Owed by code both encodings hold.
+		f.anchorsDue = false
+		f.writeAnchors()
+	}
+	f.setEnd = 0 // a local.set before cond must stay one: the interpreter has no cond
+	start := f.body.Len()
+	cond(f)
+	f.op(opIf)
+	blockType(f, results)
+	f.open(opIf)
+	shared := then
+	if els != nil {
+		then(f)
+		f.elseArm()
+		shared = els
+	}
+	mid := f.body.Len()
+	f.op(opBlock)
+	blockType(f, results)
+	f.leaveOut(forInterpreter, span{start, mid})
+	f.leaveOut(forCompiler, span{mid, f.body.Len()})
+	f.setEnd = 0
+	shared(f)
+	f.depth--
+	f.end()
+}
+
 // writeAnchors writes the anchors' code, and notes where it lies. What follows cannot
 // turn its last local.set into a local.tee (opU32): the code must be removable.
 func (f *Func) writeAnchors() {

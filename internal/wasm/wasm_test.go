@@ -224,3 +224,61 @@ func TestTiered(t *testing.T) {
 		t.Errorf("f = %v; want %v", results, want)
 	}
 }
+
+// A compiled if: the compiler's encoding tests its condition, the interpreter's always
+// runs the shared part, in a block that keeps the depths of the branches in it (to a
+// label outside, and to the if's own), in the body and in a prologue.
+func TestCompiledIf(t *testing.T) {
+	m := &Module{}
+	f := m.NewFunc("f", []ValType{I32}, []ValType{I32})
+	p, q := f.Param(0), f.NewLocal(I32)
+	f.Anchor(q)
+	f.Block(func(out Label) {
+		f.CompiledIf(GtU32(p.Get(), C32(5)), func() {
+			f.BrIf(out, Eq32(p.Get(), C32(3))) // the interpreter's only: 3 leaves early
+			f.Set(p, Add32(p.Get(), C32(10)))
+		})
+		// Either arm for the compiler; the else arm for the interpreter, whose branch
+		// to the if's own label skips the increment.
+		f.Set(p, CompiledIfX([]ValType{I32}, Eq32(p.Get(), C32(16)), func(f *Func) { f.Emit(C32(1000)) }, func(f *Func) {
+			f.Emit(BlockX([]ValType{I32}, func(f *Func, done Label) {
+				f.Emit(p.Get())
+				f.BrIf(done, Eq32(p.Get(), C32(11)))
+				f.Emit(Add32(Stack, C32(1)))
+			}))
+		}))
+		f.Set(p, Add32(p.Get(), q.Get()))
+	})
+	f.Result(p.Get())
+	f.Prepend(func() {
+		f.CompiledIf(Eqz32(p.Get()), func() { f.Set(q, C32(100)) })
+	})
+	m.Exports = append(m.Exports, Export{"f", ExportFunc, f.Index})
+	compiled, interpreted := encodeBoth(t, m)
+	want := [2]map[uint64]uint64{
+		// compiler: q = 100 when p is 0; p > 5 adds 10; 16 gives 1000; else p+1
+		{0: 1 + 100, 1: 2, 3: 4, 6: 1000, 7: 18},
+		// interpreter: q = 100 always; 3 leaves at once; +10; 11 stays; else p+1
+		{0: 11 + 100, 1: 11 + 100, 3: 3, 6: 17 + 100, 7: 18 + 100},
+	}
+	ctx := context.Background()
+	for i, bin := range [][]byte{compiled, interpreted} {
+		r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+		inst, err := r.Instantiate(ctx, bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[uint64]uint64{}
+		for arg := range want[i] {
+			out, err := inst.ExportedFunction("f").Call(ctx, arg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[arg] = out[0]
+		}
+		if !maps.Equal(got, want[i]) {
+			t.Errorf("encoding %d: f = %v; want %v", i, got, want[i])
+		}
+		r.Close(ctx)
+	}
+}
