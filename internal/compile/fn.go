@@ -174,8 +174,9 @@ func (g *fnGen) entry() {
 			f.If(Ne32(g.argc.Get(), C32(int32(nparams))), arityError, nil)
 			g.zero(nparams, frame)
 		}, func() {
-			f.Set(g.clo, Call(rt.Fn(enter), g.fp.Get(), g.argc.Get(), g.clo.Get(), C32(int32(nparams)), C32(int32(frame))))
-			f.If(Eq64(g.clo.Get(), guest.Const(layout.Err)), func() { f.Return(guest.Const(layout.Err)) }, nil)
+			f.Emit(Call(rt.Fn(enter), g.fp.Get(), g.argc.Get(), g.clo.Get(), C32(int32(nparams)), C32(int32(frame))))
+			f.ReturnIf(Call(rt.Fn("failed"), Stack))
+			f.Set(g.clo, Stack)
 		})
 	} else {
 		check(f, g.slotAddr(frame), argsEnd, g.clo)
@@ -345,8 +346,13 @@ func (g *fnGen) checkedCall(at ir.Expr, callee *Func, args ...X) {
 // test sends the value on the stack to the innermost handler if it is Err, and leaves
 // it otherwise.
 func (g *fnGen) test() {
-	g.f.Emit(Tee(g.r, Stack))
-	g.f.BrIf(g.handlers[len(g.handlers)-1], Eq64(g.r.Get(), guest.Const(layout.Err)))
+	f, handler := g.f, g.handlers[len(g.handlers)-1]
+	f.Tiered(func() {
+		f.Emit(Tee(g.r, Stack))
+		f.BrIf(handler, Eq64(g.r.Get(), guest.Const(layout.Err)))
+	}, func() {
+		f.BrIf(handler, Call(g.c.rt.Fn("failed"), Stack))
+	})
 }
 
 // raise raises an error code of the runtime about v, and sends it to the handler.

@@ -45,6 +45,13 @@ func fixnumFirst(f *Func, a, b Local, op FixnumOp) {
 }
 
 func init() {
+	// failed(v) -> v, v = Err is the test after a call that may yield Err: the value
+	// stays under the condition of a br_if to the handler.
+	define("failed", i64, []ValType{I64, I32}, func(rt *Runtime, f *Func) {
+		v := f.Param(0)
+		f.Emit(v.Get())
+		f.Result(Eq64(v.Get(), Const(layout.Err)))
+	})
 	atSig := []ValType{I64, I64, I32}
 	// num_add_at(a, b, site) and num_sub_at are a ± b: the fixnum case, or else site
 	// becomes the site global and num_add or num_sub decides.

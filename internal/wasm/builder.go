@@ -352,6 +352,13 @@ func (f *Func) BrIf(l Label, cond X) {
 	f.opU32(opBrIf, uint32(f.depth-l.depth))
 }
 
+// ReturnIf returns the value under cond (an i32) when cond is non-zero, and leaves it
+// otherwise: a br_if to the function's own label.
+func (f *Func) ReturnIf(cond X) {
+	cond(f)
+	f.opU32(opBrIf, uint32(f.depth))
+}
+
 // Result marks the end of a function body that leaves its value on the stack.
 func (f *Func) Result(x X) { x(f) }
 

@@ -60,8 +60,8 @@ type openBlock struct {
 // An interpreter gains nothing from them: Module.EncodeForInterpreter leaves them out.
 func (f *Func) Anchor(l Local) { f.anchors = append(f.anchors, l) }
 
-// span is a part of a body, [start, end).
-type span struct{ start, end int }
+// span is a part of a body, [start, end). A body has thousands: int32 halves them.
+type span struct{ start, end int32 }
 
 // The encodings of a module: for wazero's optimizing compiler (Module.Encode) and for
 // its interpreter (Module.EncodeForInterpreter).
@@ -121,8 +121,8 @@ func (f *Func) Tiered(compiled, interpreted func()) {
 		f.blocks[i].branches = branchesAfter[i]
 	}
 	f.dead, f.anchorsDue, f.setEnd = deadAfter, dueAfter, 0
-	f.leaveOut(forInterpreter, span{start, mid})
-	f.leaveOut(forCompiler, span{mid, f.body.Len()})
+	f.leaveOut(forInterpreter, start, mid)
+	f.leaveOut(forCompiler, mid, f.body.Len())
 }
 
 // CompiledIf runs then when cond (an i32) is non-zero in the compiler's encoding; the
@@ -167,8 +167,8 @@ func (f *Func) compiledIf(results []ValType, cond X, then, els func(*Func)) {
 	mid := f.body.Len()
 	f.op(opBlock)
 	blockType(f, results)
-	f.leaveOut(forInterpreter, span{start, mid})
-	f.leaveOut(forCompiler, span{mid, f.body.Len()})
+	f.leaveOut(forInterpreter, start, mid)
+	f.leaveOut(forCompiler, mid, f.body.Len())
 	f.setEnd = 0
 	shared(f)
 	f.depth--
@@ -183,13 +183,14 @@ func (f *Func) writeAnchors() {
 		f.opU32(opLocalGet, l.Index)
 		f.opU32(opLocalSet, l.Index)
 	}
-	f.leaveOut(forInterpreter, span{start, f.body.Len()})
+	f.leaveOut(forInterpreter, start, f.body.Len())
 	f.setEnd = 0
 }
 
-// leaveOut records that encoding e leaves out span s, joining it to the last span it
-// leaves out when they meet.
-func (f *Func) leaveOut(e encoding, s span) {
+// leaveOut records that encoding e leaves out [start, end) of the body, joining it to
+// the last span it leaves out when they meet.
+func (f *Func) leaveOut(e encoding, start, end int) {
+	s := span{int32(start), int32(end)}
 	n := len(f.skip[e])
 	if n > 0 && f.skip[e][n-1].end == s.start {
 		f.skip[e][n-1].end = s.end
@@ -209,17 +210,18 @@ func (f *Func) kept(e encoding, keep func(part []byte)) {
 	}
 	body, at := f.body.Bytes(), 0
 	for _, s := range skip {
-		if s.start < at { // inside a span already left out
-			at = max(at, s.end)
+		start, end := int(s.start), int(s.end)
+		if start < at { // inside a span already left out
+			at = max(at, end)
 			continue
 		}
-		keep(body[at:s.start])
-		at = s.end
+		keep(body[at:start])
+		at = end
 	}
 	keep(body[at:])
 }
 
-func bySpanStart(a, b span) int { return a.start - b.start }
+func bySpanStart(a, b span) int { return int(a.start - b.start) }
 
 // encodedLen is the length of the body in encoding e.
 func (f *Func) encodedLen(e encoding) int {
@@ -542,11 +544,15 @@ func (f *Func) Prepend(emit func()) {
 		f.anchorsDue = false
 		f.writeAnchors()
 	}
-	// The earlier code's spans move by the prologue's length, after its own.
+	// The earlier code's spans move by the prologue's length, in place; the prologue's
+	// follow them (kept sorts the spans).
+	moved := int32(f.body.Len())
 	for e, spans := range skip {
-		for _, s := range spans {
-			f.skip[e] = append(f.skip[e], span{s.start + f.body.Len(), s.end + f.body.Len()})
+		for i := range spans {
+			spans[i].start += moved
+			spans[i].end += moved
 		}
+		f.skip[e] = append(spans, f.skip[e]...)
 	}
 	if f.rec != nil {
 		// The earlier code's indices move by the prologue's length, after its own.
