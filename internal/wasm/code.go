@@ -196,7 +196,7 @@ func (f *Func) leaveOut(e encoding, start, end int) {
 		f.skip[e][n-1].end = s.end
 		return
 	}
-	if n == 0 {
+	if cap(f.skip[e]) == 0 {
 		f.skip[e] = make([]span, 0, 16) // a function has a few dozen, not one or two
 	}
 	f.skip[e] = append(f.skip[e], s)
@@ -312,8 +312,15 @@ func (m *Module) ImportFunc(module, name string, params, results []ValType) *Fun
 	return &Func{Name: module + "." + name, Type: t, TypeIndex: ti, Index: uint32(len(m.Imports) - 1), module: m}
 }
 
-// Grow makes room for n more bytes of code: a hint, for a body about to be written.
-func (f *Func) Grow(n int) { f.body.Grow(n) }
+// Grow makes room for n more bytes of code: a hint, for a body about to be written. The
+// spans of tiered code get room in proportion, in one allocation for both encodings.
+func (f *Func) Grow(n int) {
+	f.body.Grow(n)
+	if k := n / 24; k > 0 && f.skip[0] == nil && f.skip[1] == nil {
+		spans := make([]span, 2*k)
+		f.skip[0], f.skip[1] = spans[:0:k], spans[k:k:2*k]
+	}
+}
 
 // Param is parameter i.
 func (f *Func) Param(i int) Local { return Local{uint32(i), f.Type.Params[i]} }

@@ -138,7 +138,11 @@ func (m *Module) encode(enc encoding) ([]byte, error) {
 		size += uleb128Len(n) + int(n)
 	}
 	var out bytes.Buffer
-	out.Grow(len(m.CustomData) + size + m.dataSize() + 64*(len(m.Types)+len(m.Imports)+len(m.Exports)+len(m.Globals)) + 16*len(m.Funcs) + 1024)
+	custom := 0
+	if enc == forCompiler {
+		custom = len(m.CustomName) + len(m.CustomData) + 16
+	}
+	out.Grow(custom + m.headerSize() + 6 + size + m.dataSize())
 	out.Write([]byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00})
 	var b bytes.Buffer
 	section := func(id byte, body []byte) {
@@ -280,17 +284,22 @@ func (m *Module) encode(enc encoding) ([]byte, error) {
 		out.WriteByte(opEnd)
 	}
 	if len(m.Datas) > 0 {
-		b.Reset()
-		writeU32(&b, uint32(len(m.Datas)))
+		// Written straight into out too, with its size worked out first.
+		n := uleb128Len(uint32(len(m.Datas)))
 		for _, d := range m.Datas {
-			b.WriteByte(0x00)
-			b.WriteByte(0x41)
-			writeS64(&b, int64(int32(d.Offset)))
-			b.WriteByte(0x0b)
-			writeU32(&b, uint32(len(d.Bytes)))
-			b.Write(d.Bytes)
+			n += 3 + sleb128Len(int64(int32(d.Offset))) + uleb128Len(uint32(len(d.Bytes))) + len(d.Bytes)
 		}
-		section(11, b.Bytes())
+		out.WriteByte(11)
+		writeU32(&out, uint32(n))
+		writeU32(&out, uint32(len(m.Datas)))
+		for _, d := range m.Datas {
+			out.WriteByte(0x00)
+			out.WriteByte(0x41)
+			writeS64(&out, int64(int32(d.Offset)))
+			out.WriteByte(0x0b)
+			writeU32(&out, uint32(len(d.Bytes)))
+			out.Write(d.Bytes)
+		}
 	}
 	return out.Bytes(), nil
 }
@@ -300,6 +309,35 @@ func (m *Module) dataSize() int {
 	n := 16
 	for _, d := range m.Datas {
 		n += len(d.Bytes) + 16
+	}
+	return n
+}
+
+// headerSize bounds the size of the sections before the code section (but the custom
+// section): a module is written into a buffer of about its size.
+func (m *Module) headerSize() int {
+	const leb = 5                     // the longest u32
+	n := 8 + 10*(6+leb) + 8*(2+2*leb) // the magic and version; the sections' ids, sizes and counts; table and memory
+	for _, t := range m.Types {
+		n += 1 + 2*leb + len(t.Params) + len(t.Results)
+	}
+	for _, im := range m.Imports {
+		n += 2*leb + len(im.Module) + len(im.Name) + 1 + leb
+	}
+	n += leb * len(m.Funcs)
+	n += 14 * len(m.Globals) // type, mutability, a constant of at most 10 bytes, end
+	for _, e := range m.Exports {
+		n += leb + len(e.Name) + 1 + leb
+	}
+	return n + 16 + leb*len(m.Table) // start; the element segment's header and entries
+}
+
+// sleb128Len is the length of v's signed encoding (writeS64).
+func sleb128Len(v int64) int {
+	n := 1
+	for v < -64 || v >= 64 {
+		v >>= 7
+		n++
 	}
 	return n
 }

@@ -282,3 +282,26 @@ func TestCompiledIf(t *testing.T) {
 		r.Close(ctx)
 	}
 }
+
+// The data section is written with its size worked out beforehand: the size must be
+// exact for every length of the offsets' and lengths' encodings.
+func TestDataSectionSize(t *testing.T) {
+	ctx := context.Background()
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	defer r.Close(ctx)
+	for _, offset := range []uint32{0, 63, 64, 8191, 8192, 1 << 20, 1 << 31} {
+		for _, n := range []int{0, 1, 127, 128, 20000} {
+			m := &Module{MinPages: 1}
+			m.Datas = append(m.Datas, Data{Offset: offset, Bytes: make([]byte, n)}, Data{Offset: 5, Bytes: []byte("x")})
+			for _, encode := range []func() ([]byte, error){m.Encode, m.EncodeForInterpreter} {
+				bin, err := encode()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := r.CompileModule(ctx, bin); err != nil {
+					t.Errorf("offset %d, %d bytes: %v", offset, n, err)
+				}
+			}
+		}
+	}
+}
