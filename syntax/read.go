@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -65,6 +66,9 @@ type reader struct {
 	off       int
 	line, col int
 	anonFn    bool // inside #( ... )
+	// pending holds the elements of the sequences being read, innermost last: each
+	// sequence gets a slice of its exact length when it closes.
+	pending []Node
 }
 
 func (r *reader) pos() Pos { return Pos{r.file, r.line, r.col} }
@@ -273,14 +277,15 @@ func commonOf(n Node) *Common {
 
 // seq reads forms up to the closing bracket.
 func (r *reader) seq(open Pos, close byte, depth int) ([]Node, error) {
-	var elems []Node
+	start := len(r.pending)
+	defer func() { clear(r.pending[start:]); r.pending = r.pending[:start] }()
 	for {
 		n, err := r.next(depth + 1)
 		if err != nil {
 			return nil, err
 		}
 		if n != nil {
-			elems = append(elems, n)
+			r.pending = append(r.pending, n)
 			continue
 		}
 		if r.off >= len(r.src) {
@@ -290,7 +295,10 @@ func (r *reader) seq(open Pos, close byte, depth int) ([]Node, error) {
 			return nil, r.errorf(r.pos(), "unexpected %q: %q at %d:%d is still open", c, openerOf(close), open.Line, open.Col)
 		}
 		r.advance(1)
-		return elems, nil
+		if len(r.pending) == start {
+			return nil, nil
+		}
+		return slices.Clone(r.pending[start:]), nil
 	}
 }
 
