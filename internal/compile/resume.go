@@ -18,6 +18,9 @@ import (
 // site lies: a part of an expression that precedes the site is skipped (its value is
 // already in its frame slot), a branch not holding the site is not taken. Emission and
 // siteCount must agree on the number of sites of every expression: emission checks it.
+//
+// All of this is in the compiler's encoding only (wasm.Func.CompiledIf, Tiered): a VM on
+// tier 0 takes no snapshots, and runs every part.
 
 // eachChild calls visit for each expression e evaluates directly, in order: not the
 // bodies of functions it makes.
