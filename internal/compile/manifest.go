@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/rtfsvm/rtfsvm/syntax"
 	"github.com/rtfsvm/rtfsvm/value"
@@ -19,7 +20,7 @@ const ManifestSection = "rtfsvm.manifest"
 
 const manifestVersion = 1
 
-func (p *Program) manifest() []byte {
+func (p *Program) manifest() string {
 	inputs := make([]value.Value, len(p.Inputs))
 	for i, in := range p.Inputs {
 		inputs[i] = value.NewVector([]value.Value{value.String(in.Name), value.Int(in.Global),
@@ -45,7 +46,10 @@ func (p *Program) manifest() []byte {
 		Assoc(value.Keyword("static-end"), value.Int(p.StaticEnd)).
 		Assoc(value.Keyword("positions"), value.NewVector(positions)).
 		Assoc(value.Keyword("types"), value.NewVector(typs))
-	return []byte(value.Print(m))
+	var b strings.Builder
+	b.Grow(256 + 24*len(positions) + 64*(len(inputs)+len(caps)+len(typs))) // a position prints as "plan.rtfs:12:5"
+	value.WriteValue(&b, m)
+	return b.String()
 }
 
 // Load reads a module written by `rtfsvm compile`.

@@ -90,7 +90,7 @@ type Module struct {
 	Datas      []Data
 	Start      *uint32
 	CustomName string // a custom section of this name, when not empty (Encode only)
-	CustomData []byte
+	CustomData string
 }
 
 // Type returns the index of a signature, adding it when new.
@@ -155,7 +155,7 @@ func (m *Module) encode(enc encoding) ([]byte, error) {
 		out.WriteByte(0)
 		writeU32(&out, uint32(uleb128Len(uint32(len(m.CustomName)))+len(m.CustomName)+len(m.CustomData)))
 		writeName(&out, m.CustomName)
-		out.Write(m.CustomData)
+		out.WriteString(m.CustomData)
 	}
 	// Type section.
 	writeU32(&b, uint32(len(m.Types)))
