@@ -426,16 +426,8 @@ func TestTier0TakesNoSnapshots(t *testing.T) {
 	const src = `(defn f [i] (+ i (call :ccos.echo i))) (+ (f 1) (f 2) (f 3))`
 	run := func(e *microvm.Engine, h *snapshotting, wantTier1 bool) {
 		t.Helper()
-		vm, err := compile(t, e, src).Spawn(ctx, e, microvm.SpawnOptions{Host: h})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer vm.Close(ctx)
-		if vm.Optimized() != wantTier1 {
-			t.Fatalf("the VM runs on tier 1: %v, want %v", vm.Optimized(), wantTier1)
-		}
-		if v, err := vm.Run(ctx); err != nil || !value.Equal(v, value.Int(12)) {
-			t.Fatalf("ran to %v, %v", v, err)
+		if got := outcome(t, e, src, microvm.SpawnOptions{Host: h}, wantTier1); got != "12" {
+			t.Fatalf("ran to %s", got)
 		}
 	}
 	e, release, err := microvm.NewHeldEngine(ctx, microvm.Config{})

@@ -190,6 +190,9 @@ func (f *Func) writeAnchors() {
 // leaveOut records that encoding e leaves out [start, end) of the body, joining it to
 // the last span it leaves out when they meet.
 func (f *Func) leaveOut(e encoding, start, end int) {
+	if start == end {
+		return // a side with no code
+	}
 	s := span{int32(start), int32(end)}
 	n := len(f.skip[e])
 	if n > 0 && f.skip[e][n-1].end == s.start {

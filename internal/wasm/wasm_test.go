@@ -126,21 +126,34 @@ func TestEncodeForInterpreter(t *testing.T) {
 	if n := bytes.Count(bare, anchor); n != 0 || len(bare) != len(anchored)-3*len(anchor) {
 		t.Fatalf("the encoding for an interpreter has %d anchors and %d bytes (the module %d)", n, len(bare), len(anchored))
 	}
-	ctx := context.Background()
-	for _, bin := range [][]byte{anchored, bare} {
-		r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
-		inst, err := r.Instantiate(ctx, bin)
-		if err != nil {
-			t.Fatal(err)
+	want := map[uint64]uint64{0: 200, 5: 100 + 15, 15: 100 + 22}
+	for i, bin := range [][]byte{anchored, bare} {
+		if got := callF(t, bin, 0, 5, 15); !maps.Equal(got, want) {
+			t.Fatalf("encoding %d: f = %v; want %v", i, got, want)
 		}
-		for arg, want := range map[uint64]uint64{0: 200, 5: 100 + 15, 15: 100 + 22} {
-			out, err := inst.ExportedFunction("f").Call(ctx, arg)
-			if err != nil || out[0] != want {
-				t.Fatalf("f(%d) = %v, %v; want %d", arg, out, err, want)
-			}
-		}
-		r.Close(ctx)
 	}
+}
+
+// callF instantiates bin on wazero's interpreter and calls its export f with each of
+// args: the results by argument.
+func callF(t *testing.T, bin []byte, args ...uint64) map[uint64]uint64 {
+	t.Helper()
+	ctx := context.Background()
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	defer r.Close(ctx)
+	inst, err := r.Instantiate(ctx, bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := map[uint64]uint64{}
+	for _, arg := range args {
+		out, err := inst.ExportedFunction("f").Call(ctx, arg)
+		if err != nil {
+			t.Fatalf("f(%d): %v", arg, err)
+		}
+		results[arg] = out[0]
+	}
+	return results
 }
 
 // encodeBoth encodes m for the compiler and for the interpreter.
@@ -199,26 +212,9 @@ func TestTiered(t *testing.T) {
 	if n := bytes.Count(interpreted, anchor); n != 0 {
 		t.Errorf("%d anchors in the interpreter's encoding", n)
 	}
-	ctx := context.Background()
-	results := map[uint64]uint64{}
-	for i, bin := range [][]byte{compiled, interpreted} {
-		r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
-		inst, err := r.Instantiate(ctx, bin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, arg := range []uint64{0, 5, 7, 200} {
-			out, err := inst.ExportedFunction("f").Call(ctx, arg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i == 0 {
-				results[arg] = out[0]
-			} else if out[0] != results[arg] {
-				t.Errorf("f(%d) = %d for the interpreter, %d for the compiler", arg, out[0], results[arg])
-			}
-		}
-		r.Close(ctx)
+	results := callF(t, compiled, 0, 5, 7, 200)
+	if got := callF(t, interpreted, 0, 5, 7, 200); !maps.Equal(got, results) {
+		t.Errorf("f = %v for the interpreter, %v for the compiler", got, results)
 	}
 	if want := map[uint64]uint64{0: 0 + 3, 5: 18 + 3, 7: 8, 200: 300 + 3}; !maps.Equal(results, want) {
 		t.Errorf("f = %v; want %v", results, want)
@@ -261,25 +257,10 @@ func TestCompiledIf(t *testing.T) {
 		// interpreter: q = 100 always; 3 leaves at once; +10; 11 stays; else p+1
 		{0: 11 + 100, 1: 11 + 100, 3: 3, 6: 17 + 100, 7: 18 + 100},
 	}
-	ctx := context.Background()
 	for i, bin := range [][]byte{compiled, interpreted} {
-		r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
-		inst, err := r.Instantiate(ctx, bin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[uint64]uint64{}
-		for arg := range want[i] {
-			out, err := inst.ExportedFunction("f").Call(ctx, arg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got[arg] = out[0]
-		}
-		if !maps.Equal(got, want[i]) {
+		if got := callF(t, bin, 0, 1, 3, 6, 7); !maps.Equal(got, want[i]) {
 			t.Errorf("encoding %d: f = %v; want %v", i, got, want[i])
 		}
-		r.Close(ctx)
 	}
 }
 
