@@ -38,7 +38,17 @@ type FuncType struct {
 	Params, Results []ValType
 }
 
-func (t FuncType) key() string { return fmt.Sprint(t.Params, t.Results) }
+// key appends the type's map key to b: its parameters' and results' bytes, apart.
+func (t FuncType) key(b []byte) []byte {
+	for _, p := range t.Params {
+		b = append(b, byte(p))
+	}
+	b = append(b, 0) // no value type is 0
+	for _, r := range t.Results {
+		b = append(b, byte(r))
+	}
+	return b
+}
 
 // Import is an imported function (the only kind of import rtfsvm modules have).
 type Import struct {
@@ -98,13 +108,14 @@ func (m *Module) Type(t FuncType) uint32 {
 	if m.typeIndex == nil {
 		m.typeIndex = map[string]uint32{}
 	}
-	k := t.key()
-	if i, ok := m.typeIndex[k]; ok {
+	var buf [32]byte
+	k := t.key(buf[:0])
+	if i, ok := m.typeIndex[string(k)]; ok { // no allocation for the lookup
 		return i
 	}
 	i := uint32(len(m.Types))
 	m.Types = append(m.Types, t)
-	m.typeIndex[k] = i
+	m.typeIndex[string(k)] = i
 	return i
 }
 
