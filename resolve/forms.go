@@ -157,10 +157,10 @@ func (r *resolver) function(n *syntax.List, name string, forms []syntax.Node) *i
 	params := r.params(pv)
 
 	outerFn, outerBlock := r.fn, r.block
-	fs := &fnScope{parent: outerFn, freeIndex: map[*binding]int{}, recurOK: true}
+	fs := &fnScope{parent: outerFn, recurOK: true}
 	fs.fn = &ir.Fn{At: at(n), Name: name, Rest: ir.NoRest, SelfSlot: -1, ReturnType: ret}
 	r.fn = fs
-	r.block = &blockScope{parent: outerBlock, fn: fs, names: map[string]*binding{}}
+	r.block = &blockScope{parent: outerBlock, fn: fs}
 	// Parameters take the first slots, in order, so that an engine can lay the
 	// arguments down where the frame starts; the rest parameter follows them, then the
 	// function's own name. Patterns are destructured at the start of the body.
@@ -181,12 +181,12 @@ func (r *resolver) function(n *syntax.List, name string, forms []syntax.Node) *i
 	var self *binding
 	if name != "" {
 		fs.fn.SelfSlot = r.bind(name)
-		self = r.block.names[name]
+		self = r.block.find(name)
 	}
 	r.push() // parameters shadow the function's own name
 	for _, t := range todo {
 		if s, ok := t.p.pat.(*syntax.Symbol); ok && s.Name != "_" {
-			r.block.names[s.Name] = &binding{name: s.Name, slot: t.slot, fn: fs}
+			r.block.add(&binding{name: s.Name, slot: t.slot, fn: fs})
 		}
 	}
 	fs.recurArity = len(todo)

@@ -144,7 +144,7 @@ func ProgramWith(file string, forms []syntax.Node, p *Prelude) (prog *ir.Program
 // newResolver starts resolving at the top level.
 func newResolver(lib Library) (*resolver, *fnScope) {
 	r := &resolver{lib: lib, globals: map[string]*ir.Global{}, caps: map[string]bool{}}
-	top := &fnScope{fn: &ir.Fn{Name: "", Rest: ir.NoRest, SelfSlot: -1}, freeIndex: map[*binding]int{}, top: true}
+	top := &fnScope{fn: &ir.Fn{Name: "", Rest: ir.NoRest, SelfSlot: -1}, top: true}
 	r.fn = top
 	r.block = &blockScope{fn: top}
 	return r, top

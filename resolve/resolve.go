@@ -49,7 +49,39 @@ type fnScope struct {
 type blockScope struct {
 	parent *blockScope
 	fn     *fnScope
-	names  map[string]*binding
+	// Most blocks bind a few names, found by a scan; a block of many (a let of
+	// thousands) indexes them. A later binding of a name shadows an earlier one.
+	names []*binding
+	index map[string]*binding
+}
+
+const blockScanned = 8 // names a block finds by a scan
+
+// add binds bd in the block.
+func (b *blockScope) add(bd *binding) {
+	b.names = append(b.names, bd)
+	switch {
+	case b.index != nil:
+		b.index[bd.name] = bd
+	case len(b.names) > blockScanned:
+		b.index = make(map[string]*binding, 2*len(b.names))
+		for _, x := range b.names {
+			b.index[x.name] = x
+		}
+	}
+}
+
+// find is the block's binding of name, or nil.
+func (b *blockScope) find(name string) *binding {
+	if b.index != nil {
+		return b.index[name]
+	}
+	for i := len(b.names) - 1; i >= 0; i-- {
+		if b.names[i].name == name {
+			return b.names[i]
+		}
+	}
+	return nil
 }
 
 type binding struct {
@@ -70,20 +102,20 @@ func (r *resolver) newSlot() int {
 }
 
 func (r *resolver) push() {
-	r.block = &blockScope{parent: r.block, fn: r.fn, names: map[string]*binding{}}
+	r.block = &blockScope{parent: r.block, fn: r.fn}
 }
 func (r *resolver) pop() { r.block = r.block.parent }
 
 // bind declares name in the current block and returns its slot.
 func (r *resolver) bind(name string) int {
 	s := r.newSlot()
-	r.block.names[name] = &binding{name: name, slot: s, fn: r.fn}
+	r.block.add(&binding{name: name, slot: s, fn: r.fn})
 	return s
 }
 
 func (r *resolver) lookupLocal(name string) *binding {
 	for b := r.block; b != nil; b = b.parent {
-		if bd, ok := b.names[name]; ok {
+		if bd := b.find(name); bd != nil {
 			return bd
 		}
 	}
@@ -106,6 +138,9 @@ func capture(fs *fnScope, b *binding, p syntax.Pos) ir.Expr {
 	src := capture(fs.parent, b, p)
 	i := len(fs.fn.Captures)
 	fs.fn.Captures = append(fs.fn.Captures, src)
+	if fs.freeIndex == nil {
+		fs.freeIndex = map[*binding]int{} // most functions capture nothing
+	}
 	fs.freeIndex[b] = i
 	return &ir.Free{At: ir.At{Pos: p}, Name: b.name, Index: i}
 }
