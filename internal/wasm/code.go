@@ -84,14 +84,7 @@ const (
 // written twice, and its effects on the builder (such as resume sites) would count
 // twice.
 func (f *Func) Tiered(compiled, interpreted func()) {
-	if f.rec != nil {
-		panic("wasm: tiered code in a template")
-	}
-	if f.anchorsDue {
-		// Owed by code both sides follow.
-		f.anchorsDue = false
-		f.writeAnchors()
-	}
+	f.startTiered()
 	open, dead := len(f.blocks), f.dead
 	var before, after [32]int // of the open blocks' branches, on the stack when few
 	branches := slices.Grow(before[:0], open)[:open]
@@ -99,7 +92,6 @@ func (f *Func) Tiered(compiled, interpreted func()) {
 		branches[i] = b.branches
 	}
 	start := f.body.Len()
-	f.setEnd = 0
 	compiled()
 	mid := f.body.Len()
 	if len(f.blocks) != open {
@@ -144,15 +136,7 @@ func CompiledIfX(results []ValType, cond X, then, els func(f *Func)) X {
 // follows the control flow of the compiler's encoding: the interpreter's needs no
 // anchors.
 func (f *Func) compiledIf(results []ValType, cond X, then, els func(*Func)) {
-	if f.rec != nil {
-		panic("wasm: tiered code in a template")
-	}
-	if f.anchorsDue {
-		// Owed by code both encodings hold.
-		f.anchorsDue = false
-		f.writeAnchors()
-	}
-	f.setEnd = 0 // a local.set before cond must stay one: the interpreter has no cond
+	f.startTiered()
 	start := f.body.Len()
 	cond(f)
 	f.op(opIf)
@@ -173,6 +157,19 @@ func (f *Func) compiledIf(results []ValType, cond X, then, els func(*Func)) {
 	shared(f)
 	f.depth--
 	f.end()
+}
+
+// startTiered starts code that differs between the encodings, after the anchors owed
+// by the code both hold. A template holds one encoding's code only.
+func (f *Func) startTiered() {
+	if f.rec != nil {
+		panic("wasm: tiered code in a template")
+	}
+	if f.anchorsDue {
+		f.anchorsDue = false
+		f.writeAnchors()
+	}
+	f.setEnd = 0 // a local.set before it must stay one: one encoding does not read it
 }
 
 // writeAnchors writes the anchors' code, and notes where it lies. What follows cannot
