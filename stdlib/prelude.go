@@ -35,16 +35,16 @@ const PreludeFile = "prelude.rtfs"
 // prelude-* helpers). Each replaces the Go function of the same name.
 var PreludeNames = preludeNames()
 
-var preludeForms = sync.OnceValue(func() []syntax.Node {
+// PreludeForms reads the prelude; each call reads it anew. The process keeps no forms:
+// plans share the resolved prelude (ResolvedPrelude), and the forms would be some
+// 400 KB that every collection marks.
+func PreludeForms() []syntax.Node {
 	forms, err := syntax.Read(PreludeFile, Prelude)
 	if err != nil {
 		panic("stdlib: the prelude does not read: " + err.Error())
 	}
 	return forms
-})
-
-// PreludeForms is the prelude, read. The forms are shared: they must not be modified.
-func PreludeForms() []syntax.Node { return preludeForms() }
+}
 
 func preludeNames() []string {
 	var names []string
