@@ -749,7 +749,8 @@ func (g *fnGen) step(e *ir.Step) {
 			g.setSlot(result, C64(0)) // see temp
 		}, func() {
 			f.Emit(Call(rt.Fn("step_enter"), g.fp.Get(), slots, g.siteNoted(e)))
-			f.BrIf(g.handlers[len(g.handlers)-1], Eq64(Stack, guest.Const(layout.Err)))
+			g.test()
+			f.Do(Stack)
 		})
 	})
 	g.intercept(func() { g.expr(e.Body) }, func(Label) {

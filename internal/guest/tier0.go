@@ -8,11 +8,10 @@ import (
 // Routines that the interpreted side of compiled code calls where the compiled side
 // writes the same work out inline (wasm.Func.Tiered): the function entry, the test of a
 // call's value for Err, the fixnum fast paths of arithmetic and comparisons, a fuel
-// charge, a step's entry and exit.
-// wazero's interpreter
-// compiles every instruction of a new plan before it can run, so a call in place of
-// thirty instructions makes a plan ready sooner; the optimizing compiler, which works
-// in the background, keeps the inline code that runs fast.
+// charge, a step's entry and exit. wazero's interpreter compiles every instruction of a
+// new plan before it can run, so a call in place of thirty instructions makes a plan
+// ready sooner; the optimizing compiler, which works in the background, keeps the
+// inline code that runs fast.
 //
 // Each routine does exactly what the inline code does, in the same order, and charges
 // no fuel of its own: a VM behaves the same on both tiers.
